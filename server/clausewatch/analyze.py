@@ -1,0 +1,77 @@
+"""The pure pipeline: extract -> segment -> match -> score. No Flask, no SQLite."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+import regex
+
+from .extract import Extracted, extract_html, extract_text
+from .match import Finding, Matcher
+from .score import grade
+from .segment import Clause, segment
+
+# A handful of very common words per language is enough to tell the languages we have data for.
+STOPWORDS = {
+    "en": {"the", "and", "of", "to", "you", "we", "your", "is", "or", "that"},
+    "de": {"der", "die", "und", "das", "sie", "wir", "nicht", "ist", "oder", "mit"},
+    "it": {"il", "di", "che", "e", "la", "per", "non", "gli", "della", "sono"},
+    "pl": {"i", "w", "na", "nie", "się", "z", "do", "jest", "że", "lub"},
+    "fr": {"le", "la", "les", "et", "des", "vous", "nous", "est", "pas", "pour"},
+    "es": {"el", "la", "de", "que", "y", "los", "las", "para", "usted", "por"},
+}
+WORD = regex.compile(r"\p{L}+")
+
+
+@dataclass(slots=True)
+class Analysis:
+    text: str
+    clauses: list[Clause]
+    findings: list[Finding]
+    grade: dict
+    document: dict
+    warnings: list[str] = field(default_factory=list)
+
+
+def content_hash(text: str) -> str:
+    # Whitespace alone is no change of the document.
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def guess_language(text: str) -> str:
+    words = [w.lower() for w in WORD.findall(text[:20000])]
+    scores = {lang: sum(w in stop for w in words) for lang, stop in STOPWORDS.items()}
+    best = max(scores, key=scores.get)
+    return best if scores[best] >= 3 else "und"
+
+
+class Analyzer:
+    def __init__(self, matcher: Matcher, max_seconds: float | None = None):
+        self.matcher = matcher
+        self.max_seconds = max_seconds
+
+    def analyze(self, *, html: str | None = None, text: str | None = None, url: str = "",
+                title: str = "") -> Analysis:
+        started = time.monotonic()
+        extracted: Extracted = extract_html(html, url or None) if html is not None else extract_text(text or "")
+        clauses = segment(extracted.text, extracted.blocks)
+        deadline = started + self.max_seconds if self.max_seconds else None
+        findings, warnings = self.matcher.scan(extracted.text, clauses, deadline=deadline)
+        document = {
+            "url": url,
+            "title": title or extracted.title,
+            "language": guess_language(extracted.text),
+            "words": len(extracted.text.split()),
+            "clauses": sum(1 for c in clauses if c.kind != "heading"),
+            "content_hash": content_hash(extracted.text),
+            "extraction": extracted.method,
+        }
+        return Analysis(extracted.text, clauses, findings, grade(findings), document, warnings)
+
+    @classmethod
+    def from_settings(cls, settings) -> "Analyzer":
+        from .rules import load_rules
+        rules, _warnings = load_rules(settings.rules_dir, settings.user_rules_dir)
+        return cls(Matcher(rules), max_seconds=settings.analysis_seconds)

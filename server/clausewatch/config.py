@@ -1,0 +1,82 @@
+"""Settings with embedded defaults; environment variables override them (documented in the README)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+APP = "clausewatch"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def extension_id_from_key(key_b64: str) -> str:
+    """Chrome's id for an unpacked extension with a pinned `key`: sha256 of the key, hex in a..p."""
+    digest = hashlib.sha256(base64.b64decode(key_b64)).hexdigest()[:32]
+    return "".join(chr(ord("a") + int(c, 16)) for c in digest)
+
+
+def pinned_extension_ids() -> list[str]:
+    manifest = REPO / "extension" / "manifest.json"
+    try:
+        key = json.loads(manifest.read_text(encoding="utf-8")).get("key")
+    except (OSError, ValueError):
+        return []
+    return [extension_id_from_key(key)] if key else []
+
+
+def _env_list(name: str) -> list[str]:
+    return [v.strip() for v in os.environ.get(name, "").split(",") if v.strip()]
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() not in ("0", "false", "no", "off", "")
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8787
+    data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP)))
+    rules_dir: Path = REPO / "rules"
+    user_rules_dir: Path = field(default_factory=lambda: Path(platformdirs.user_config_dir(APP)) / "rules")
+    max_body_bytes: int = 8 * 1024 * 1024
+    analysis_seconds: float = 10.0
+    extension_ids: list[str] = field(default_factory=pinned_extension_ids)
+    allow_firefox: bool = True
+    watch: bool = True
+    watch_hours: float = 24.0
+    threads: int = 8
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "history.sqlite3"
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        s = cls()
+        env = os.environ
+        if "CLAUSEWATCH_PORT" in env:
+            s.port = int(env["CLAUSEWATCH_PORT"])
+        if "CLAUSEWATCH_DATA_DIR" in env:
+            s.data_dir = Path(env["CLAUSEWATCH_DATA_DIR"])
+        if "CLAUSEWATCH_RULES_DIR" in env:
+            s.rules_dir = Path(env["CLAUSEWATCH_RULES_DIR"])
+        if "CLAUSEWATCH_USER_RULES_DIR" in env:
+            s.user_rules_dir = Path(env["CLAUSEWATCH_USER_RULES_DIR"])
+        if "CLAUSEWATCH_MAX_BODY_MB" in env:
+            s.max_body_bytes = int(float(env["CLAUSEWATCH_MAX_BODY_MB"]) * 1024 * 1024)
+        s.extension_ids = s.extension_ids + _env_list("CLAUSEWATCH_EXTENSION_IDS")
+        s.watch = _env_bool("CLAUSEWATCH_WATCH", s.watch)
+        if "CLAUSEWATCH_WATCH_HOURS" in env:
+            s.watch_hours = float(env["CLAUSEWATCH_WATCH_HOURS"])
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(s, key, value)
+        return s

@@ -1,0 +1,21 @@
+"""Run each rule's own examples (its tests) and lint it; shared by `clausewatch rules check` and pytest."""
+
+from __future__ import annotations
+
+from .match import apply_rule
+from .rules import Rule
+
+
+def check_rule(rule: Rule) -> list[str]:
+    """Problems with one rule, each a sentence naming the file; empty when the rule is sound."""
+    problems = []
+    for example in rule.examples_match:
+        if apply_rule(rule, example) is None:
+            problems.append(f"{rule.path}: examples.match: does not match: {example!r}")
+    for example in rule.examples_no_match:
+        if apply_rule(rule, example) is not None:
+            problems.append(f"{rule.path}: examples.no_match: matches: {example!r}")
+    sources = [p.pattern for p in rule.patterns]
+    for dup in {s for s in sources if sources.count(s) > 1}:
+        problems.append(f"{rule.path}: patterns: {dup!r} is listed twice")
+    return problems

@@ -1,0 +1,126 @@
+"""Split extracted policy text into clauses: sentences that know legal abbreviations and lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+# Tokens that end in a period without ending a sentence. Compared lowercased, so "INC." and
+# "U.S." in ALL-CAPS paragraphs are known too.
+ABBREVIATIONS = frozenset("""
+e.g i.e etc.al et.al inc ltd llc l.l.c co corp plc gmbh s.a n.v b.v pty u.s u.s.a u.k e.u
+no nos sec secs art arts para paras cf vs v mr mrs ms dr st jr sr approx dept fig incl
+jan feb mar apr jun jul aug sep sept oct nov dec viz ca p pp
+""".split())
+
+# A boundary: sentence punctuation (and closing quotes or brackets), whitespace, then something
+# that starts a sentence. Tokenised corpora put a space before the period (" . "), so that counts too.
+BOUNDARY = regex.compile(r'(?<=[.!?])["\'\u201d\u2019)\]]*\s+(?=["\'\u201c\u2018(\[]?[\p{Lu}\p{N}§])'
+                         r'|(?<=\s[.!?])\s+(?=\S)')
+WORD_BEFORE = regex.compile(r"(\S+)\s*$")
+LIST_MARKER = regex.compile(r"^\s*(?:[-*\u2022\u25cf\u25aa\u2013]|\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.)])\s+",
+                            regex.IGNORECASE)
+TERMINAL = regex.compile(r"[.!?:;,]['\"\u201d\u2019)]*\s*$")
+# Clauses longer than this are cut at the next "; " or space: one finding should not paint a page.
+MAX_CLAUSE = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    start: int
+    end: int
+    kind: str  # "heading", "item", "cell" or "text"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    start: int
+    end: int
+    kind: str
+
+
+def text_blocks(text: str) -> list[Block]:
+    """Blocks of plain text: one per non-empty line, with a guessed kind."""
+    blocks = []
+    for m in regex.finditer(r"[^\n]+", text):
+        line = m.group()
+        stripped = line.strip()
+        if not stripped:
+            continue
+        start = m.start() + len(line) - len(line.lstrip())
+        end = m.start() + len(line.rstrip())
+        blocks.append(Block(start, end, guess_kind(stripped)))
+    return blocks
+
+
+def guess_kind(line: str) -> str:
+    if LIST_MARKER.match(line):
+        rest = LIST_MARKER.sub("", line, count=1)
+        return "heading" if _looks_like_heading(rest) else "item"
+    return "heading" if _looks_like_heading(line) else "text"
+
+
+def _looks_like_heading(line: str) -> bool:
+    words = line.split()
+    return 0 < len(words) <= 10 and not TERMINAL.search(line)
+
+
+def _is_abbreviation(before: str) -> bool:
+    token = WORD_BEFORE.search(before)
+    if not token:
+        return False
+    word = token.group(1).rstrip(".!?\"')\u201d\u2019").lstrip("(\"'\u201c\u2018").lower()
+    if word in ABBREVIATIONS:
+        return True
+    # Initials ("J.", "A.B.") and list numbers ("10.", "4.2.") do not end sentences.
+    return bool(regex.fullmatch(r"(?:\p{L}\.)*\p{L}|\d+(?:\.\d+)*", word))
+
+
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans, cursor = [], start
+    marker = LIST_MARKER.match(text, start, end)
+    # The "1." of a list item is not a sentence of its own.
+    search_from = marker.end() if marker else start
+    for m in BOUNDARY.finditer(text, search_from, end):
+        if text[m.start() - 1] == "." and _is_abbreviation(text[cursor:m.start()]):
+            continue
+        spans.append((cursor, m.start()))
+        cursor = m.end()
+    spans.append((cursor, end))
+    return [s for piece in spans for s in _cap(text, *piece) if s[1] > s[0]]
+
+
+def _cap(text: str, start: int, end: int):
+    while end - start > MAX_CLAUSE:
+        cut = text.rfind("; ", start, start + MAX_CLAUSE)
+        if cut <= start:
+            cut = text.rfind(" ", start, start + MAX_CLAUSE)
+        cut = cut + 1 if cut > start else start + MAX_CLAUSE
+        yield start, cut
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    yield start, end
+
+
+def segment(text: str, blocks: list[Block] | None = None) -> list[Clause]:
+    """Clauses with offsets into `text`; headings stay clauses so the reader view can show them."""
+    clauses = []
+    for block in blocks if blocks is not None else text_blocks(text):
+        if block.kind == "heading":
+            clauses.append(Clause(block.start, block.end, "heading"))
+            continue
+        for s, e in split_sentences(text, block.start, block.end):
+            s, e = _trim(text, s, e)
+            if e > s:
+                clauses.append(Clause(s, e, block.kind))
+    return clauses
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
