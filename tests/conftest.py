@@ -34,3 +34,32 @@ def analyzer():
     from clausewatch.analyze import Analyzer
     from clausewatch.config import Settings
     return Analyzer.from_settings(Settings())
+
+
+TEST_EXTENSION_ID = "abcdefghijklmnopabcdefghijklmnop"
+EXT_ORIGIN = f"chrome-extension://{TEST_EXTENSION_ID}"
+
+
+@pytest.fixture
+def settings():
+    from clausewatch.config import Settings
+    s = Settings.from_env(watch=False)
+    s.extension_ids = [*s.extension_ids, TEST_EXTENSION_ID]
+    return s
+
+
+@pytest.fixture
+def app(settings):
+    from clausewatch.app import create_app
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def ext():
+    """Headers of a request from our extension's service worker."""
+    return {"Origin": EXT_ORIGIN}

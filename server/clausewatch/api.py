@@ -1,0 +1,148 @@
+"""The JSON API the extension calls (DEVELOPERS.md has the contract)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+
+from .diff import diff_versions
+from .extract import ExtractionError
+from .match import MatchTimeout
+from .security import check_request
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+TEXT_FIELDS = ("url", "html", "text", "title")
+
+
+class ApiError(Exception):
+    def __init__(self, code: str, message: str, status: int):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+@bp.errorhandler(ApiError)
+def api_error(exc):
+    from .app import error
+    return error(exc.code, exc.message, exc.status)
+
+
+def services():
+    return current_app.extensions["clausewatch"]
+
+
+@bp.before_request
+def guard():
+    if request.endpoint != "api.health":
+        check_request()
+
+
+@bp.get("/health")
+def health():
+    s = services()
+    return jsonify({"status": "ok", "rules": len(s.analyzer.matcher.rules), "vendors": len(s.vendors.items)})
+
+
+def _json_body() -> dict:
+    if request.mimetype != "application/json":
+        raise ApiError("unsupported_media_type", "send the page as application/json", 415)
+    raw = request.get_data(cache=False)
+    if not raw.strip():
+        raise ApiError("empty_body", "the request body is empty", 400)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError("bad_encoding", "the body is not UTF-8", 400) from None
+    import json
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ApiError("bad_json", "the body is not valid JSON", 400) from None
+    if not isinstance(body, dict):
+        raise ApiError("bad_json", "the body must be a JSON object", 400)
+    return body
+
+
+def _validated(body: dict) -> dict:
+    for key in TEXT_FIELDS:
+        if key in body and body[key] is not None and not isinstance(body[key], str):
+            raise ApiError("bad_field", f"'{key}' must be a string", 400)
+    has_html, has_text = bool(body.get("html")), bool(body.get("text"))
+    if has_html == has_text:
+        raise ApiError("missing_field", "send exactly one of 'html' or 'text'", 400)
+    content = body.get("html") or body.get("text")
+    if "\x00" in content:
+        content = content.replace("\x00", "")
+    return {"url": (body.get("url") or "")[:2048], "title": (body.get("title") or "")[:500],
+            "html": content if has_html else None, "text": content if has_text else None}
+
+
+def analysis_payload(analysis, stored: dict, vendor) -> dict:
+    s = services()
+    current = s.store.version(version_id=stored["version_id"])
+    previous = s.store.version(version_id=stored["previous_version_id"]) if stored["previous_version_id"] else None
+    return {
+        "report_id": stored["report_id"],
+        "report_url": url_for("report.view", report_id=stored["report_id"], _external=True),
+        "document": analysis.document,
+        "grade": analysis.grade,
+        "findings": [f.to_dict() for f in analysis.findings],
+        "changes": diff_versions(previous, current),
+        "vendor": {"id": vendor.id, "name": vendor.name} if vendor else None,
+        "warnings": analysis.warnings,
+    }
+
+
+@bp.post("/analyze")
+def analyze():
+    req = _validated(_json_body())
+    s = services()
+    vendor, doc_type = s.vendors.for_url(req["url"]) if req["url"] else (None, None)
+    try:
+        analysis = s.analyzer.analyze(html=req["html"], text=req["text"], url=req["url"], title=req["title"])
+    except ExtractionError as exc:
+        raise ApiError("no_text", str(exc), 422) from None
+    except MatchTimeout as exc:
+        raise ApiError("analysis_timeout", str(exc), 503) from None
+    stored = s.store.record(analysis, url=req["url"], vendor=vendor.id if vendor and doc_type else None,
+                            doc_type=doc_type, source="user")
+    return jsonify(analysis_payload(analysis, stored, vendor))
+
+
+@bp.get("/vendors")
+def vendors():
+    return jsonify(services().vendors.to_json())
+
+
+def _host_arg() -> str:
+    host = request.args.get("host") if request.method == "GET" else (request.get_json(silent=True) or {}).get("host")
+    if not isinstance(host, str) or not host.strip():
+        raise ApiError("missing_field", "give the site's host, as ?host=zoom.us", 400)
+    return host.strip()
+
+
+@bp.get("/site")
+def site():
+    from .site import site_status
+    return jsonify(site_status(services(), _host_arg()))
+
+
+@bp.post("/site/seen")
+def site_seen():
+    s = services()
+    vendor = s.vendors.for_host(_host_arg())
+    if vendor is None:
+        raise ApiError("unknown_vendor", "that host is not a known vendor", 404)
+    return jsonify({"vendor": vendor.id, "marked": s.store.mark_seen(vendor.id)})
+
+
+@bp.get("/history")
+def history():
+    return jsonify({"documents": services().store.history()})
+
+
+@bp.delete("/history")
+def delete_history():
+    document = request.args.get("document")
+    if document is not None and not document.isdigit():
+        raise ApiError("bad_field", "'document' must be a document id", 400)
+    deleted = services().store.delete(int(document) if document else None)
+    return jsonify({"deleted": deleted})

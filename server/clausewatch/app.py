@@ -1,0 +1,76 @@
+"""The Flask application factory: wiring only; the routes live in api.py and report.py."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .analyze import Analyzer
+from .config import Settings
+from .security import Forbidden, check_host, check_request, cors_headers
+from .store import Store
+from .vendors import Vendors, load_vendors
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    analyzer: Analyzer
+    store: Store
+    vendors: Vendors
+    watcher: object | None = None
+
+
+def error(code: str, message: str, status: int):
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
+
+
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
+              415: "unsupported_media_type", 422: "unprocessable", 429: "too_many_requests"}
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False
+    if services is None:
+        services = Services(settings=settings, analyzer=Analyzer.from_settings(settings),
+                            store=Store(settings.db_path), vendors=load_vendors(settings.rules_dir / "vendors.yaml"))
+    app.extensions["clausewatch"] = services
+
+    from . import api, report
+    app.register_blueprint(api.bp)
+    app.register_blueprint(report.bp)
+
+    @app.before_request
+    def guard():
+        # Every route checks the Host; data routes check the Origin in their blueprint.
+        check_host()
+        if request.method == "OPTIONS":
+            check_request()
+            return app.response_class(status=204)
+
+    app.after_request(cors_headers)
+
+    @app.errorhandler(Forbidden)
+    def forbidden(exc):
+        return error(exc.code, exc.message, 403)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        return error(HTTP_CODES.get(exc.code, "http_error"), exc.description or exc.name, exc.code)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return error("internal_error", "the server failed on this request; nothing was stored", 500)
+
+    return app

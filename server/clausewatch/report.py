@@ -1,0 +1,68 @@
+"""The reader view: the extracted policy with its findings marked inline, rendered on the server."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from .security import check_request
+from .diff import diff_versions
+from .taxonomy import SEVERITY_RANK
+
+bp = Blueprint("report", __name__)
+# No script runs in the reader view and no inline style is allowed: policy text is data only.
+CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"
+
+
+def paragraphs(text: str, clauses: list[dict], findings: list[dict]) -> list[dict]:
+    """Group clauses into paragraphs (blocks are separated by a blank line in the extracted text),
+    each clause with the findings on it, worst first."""
+    by_clause: dict[int, list[dict]] = {}
+    for f in findings:
+        by_clause.setdefault(f["start"], []).append(f)
+    out: list[dict] = []
+    previous_end = 0
+    for clause in clauses:
+        gap = text[previous_end:clause["start"]]
+        if not out or "\n" in gap or clause["kind"] == "heading" or out[-1]["kind"] == "heading":
+            out.append({"kind": clause["kind"], "clauses": []})
+        found = sorted(by_clause.get(clause["start"], []), key=lambda f: (f["polarity"] == "protection",
+                                                                           SEVERITY_RANK[f["severity"]]))
+        out[-1]["clauses"].append({"text": text[clause["start"]:clause["end"]], "findings": found,
+                                   "anchor": f"c{clause['start']}"})
+        previous_end = clause["end"]
+    return out
+
+
+@bp.get("/report/<report_id>")
+def view(report_id: str):
+    check_request(allow_navigation=True)
+    store = current_app.extensions["clausewatch"].store
+    version = store.version(report_id=report_id)
+    if version is None:
+        abort(404, "no such report")
+    findings = sorted(version["findings"], key=lambda f: (f["polarity"] == "protection",
+                                                          SEVERITY_RANK[f["severity"]], f["start"]))
+    older = [v for v in _versions_of(store, version) if v["id"] < version["id"]]
+    changes = diff_versions(store.version(version_id=older[-1]["id"]), version) if older else None
+    html = render_template("report.html", v=version, findings=findings, changes=changes,
+                           paragraphs=paragraphs(version["text"], version["clauses"], version["findings"]))
+    response = current_app.response_class(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = CSP
+    return response
+
+
+def _versions_of(store, version) -> list[dict]:
+    return [dict(r) for r in store.connect().execute(
+        "SELECT id FROM versions WHERE document_id=? ORDER BY id", (version["document_id"],))]
+
+
+
+@bp.post("/report/delete")
+def delete():
+    """The reader view's delete button: a form post from the server's own origin only."""
+    check_request()
+    document = request.form.get("document", "")
+    if not document.isdigit():
+        abort(400, "which document to delete is missing")
+    deleted = current_app.extensions["clausewatch"].store.delete(int(document))
+    return render_template("deleted.html", deleted=deleted)

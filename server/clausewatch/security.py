@@ -1,0 +1,85 @@
+"""Guards that keep web pages out of the local server: loopback Host, extension Origin."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, request
+
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
+
+
+class Forbidden(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _host_ok(host_header: str, port: int) -> bool:
+    # DNS rebinding gives an attacker's name our address; the name in Host still is theirs.
+    if not host_header:
+        return False
+    parts = urlsplit("//" + host_header)
+    try:
+        name, given_port = parts.hostname, parts.port
+    except ValueError:
+        return False
+    return name in LOOPBACK_NAMES and given_port in (None, port)
+
+
+def _self_origins(port: int) -> set[str]:
+    return {f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}"}
+
+
+def origin_allowed(origin: str | None, settings) -> bool:
+    if not origin or origin == "null":
+        return False
+    if any(origin == f"chrome-extension://{ext_id}" for ext_id in settings.extension_ids):
+        return True
+    if settings.allow_firefox and origin.startswith("moz-extension://") and len(origin) > len("moz-extension://"):
+        return "/" not in origin[len("moz-extension://"):]
+    # The reader view's own forms (delete, export) come from the server's origin.
+    return origin in _self_origins(settings.port)
+
+
+def _navigation_from_user() -> bool:
+    # Typing the address or an extension opening a tab sends Sec-Fetch-Site "none"; a link or
+    # form on a web page sends "cross-site" (or "same-site" from another loopback port).
+    return (request.headers.get("Sec-Fetch-Mode") == "navigate"
+            and request.headers.get("Sec-Fetch-Site") in ("none", "same-origin"))
+
+
+def check_request(allow_navigation: bool = False) -> None:
+    """Raise Forbidden unless the request may touch user data."""
+    settings = current_app.extensions["clausewatch"].settings
+    if not _host_ok(request.headers.get("Host", ""), settings.port):
+        raise Forbidden("bad_host", "requests must be addressed to 127.0.0.1 or localhost")
+    origin = request.headers.get("Origin")
+    if origin_allowed(origin, settings):
+        return
+    if allow_navigation and origin is None and _navigation_from_user():
+        return
+    raise Forbidden("forbidden_origin", "only the clausewatch extension may use this server")
+
+
+def check_host() -> None:
+    settings = current_app.extensions["clausewatch"].settings
+    if not _host_ok(request.headers.get("Host", ""), settings.port):
+        raise Forbidden("bad_host", "requests must be addressed to 127.0.0.1 or localhost")
+
+
+def cors_headers(response):
+    """Echo an allowed Origin (never a wildcard) so the extension's pages can read replies."""
+    origin = request.headers.get("Origin")
+    settings = current_app.extensions["clausewatch"].settings
+    if origin and origin_allowed(origin, settings):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = "600"
+    response.headers.add("Vary", "Origin")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+    return response

@@ -1,0 +1,43 @@
+"""What the badge shows for a host: the vendor's grade, its age, and whether it changed since seen."""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from .diff import diff_versions
+
+
+def site_status(services, host: str) -> dict:
+    vendor = services.vendors.for_host(host)
+    if vendor is None:
+        return {"host": host, "vendor": None, "status": "unknown", "grade": None}
+    store = services.store
+    documents, changes = [], []
+    for doc in store.latest_for_vendor(vendor.id):
+        latest = store.version(version_id=doc["latest_id"])
+        seen = doc["seen_version_id"]
+        changed = seen is not None and seen != doc["latest_id"]
+        documents.append({
+            "doc_type": doc["doc_type"], "url": doc["url"], "grade": latest["grade"],
+            "analysed_at": latest["first_seen"], "report_url": url_for("report.view", report_id=latest["report_id"],
+                                                                       _external=True),
+            "changed": changed,
+        })
+        if changed:
+            diff = diff_versions(store.version(version_id=seen), latest)
+            if diff:
+                changes.append({"doc_type": doc["doc_type"], **diff})
+    if not documents:
+        requested = bool(services.watcher and services.watcher.request(vendor.id))
+        return {"host": host, "vendor": {"id": vendor.id, "name": vendor.name}, "status": "pending",
+                "requested": requested, "grade": None, "changed": False, "changes": [], "documents": []}
+    # The badge shows the worse of the vendor's documents: one bad policy is enough to care.
+    worst = max(documents, key=lambda d: d["grade"])
+    from .score import MEANING
+    return {
+        "host": host, "vendor": {"id": vendor.id, "name": vendor.name}, "status": "analysed",
+        "grade": {"grade": worst["grade"], "meaning": MEANING[worst["grade"]]},
+        "analysed_at": max(d["analysed_at"] for d in documents),
+        "report_url": worst["report_url"],
+        "changed": any(d["changed"] for d in documents), "changes": changes, "documents": documents,
+    }

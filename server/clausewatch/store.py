@@ -1,0 +1,217 @@
+"""The local history: every analysed document version, its clauses and findings, in one SQLite file."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,          -- canonical URL, or vendor:<id>:<terms|privacy>
+    url TEXT NOT NULL,
+    vendor TEXT,
+    doc_type TEXT,
+    title TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    seen_version_id INTEGER            -- the version the user last looked at
+);
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    report_id TEXT NOT NULL UNIQUE,
+    content_hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    grade TEXT NOT NULL,
+    summary TEXT NOT NULL,             -- JSON: the analysis' document and grade objects
+    source TEXT NOT NULL,              -- "user" (the extension or CLI) or "watch" (the vendor fetcher)
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    UNIQUE (document_id, content_hash)
+);
+CREATE TABLE IF NOT EXISTS clauses (
+    version_id INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (version_id, idx)
+);
+CREATE TABLE IF NOT EXISTS findings (
+    version_id INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+    data TEXT NOT NULL                 -- JSON of one finding, as the API returns it
+);
+CREATE INDEX IF NOT EXISTS findings_version ON findings(version_id);
+CREATE INDEX IF NOT EXISTS documents_vendor ON documents(vendor, doc_type);
+"""
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used as it is; the message says what to do."""
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def document_key(url: str, vendor: str | None = None, doc_type: str | None = None) -> str:
+    """Versions of one document share a key: the vendor's policy, else the URL without noise."""
+    if vendor and doc_type:
+        return f"vendor:{vendor}:{doc_type}"
+    parts = urlsplit(url or "")
+    host = (parts.hostname or "").removeprefix("www.")
+    if not host:
+        return url or "(no url)"
+    return f"{host}{parts.path.rstrip('/') or '/'}"
+
+
+class Store:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._check_schema()
+
+    def connect(self) -> sqlite3.Connection:
+        """One connection per thread: waitress serves requests on a pool of threads."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=True)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    def _check_schema(self):
+        try:
+            conn = self.connect()
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{self.path} was written by a newer clausewatch (schema {version}, this one "
+                                 f"knows {SCHEMA_VERSION}). Upgrade, or run `clausewatch history --reset` "
+                                 "(it keeps a backup).")
+            if version == 0:
+                conn.executescript("BEGIN IMMEDIATE;" + SCHEMA + f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a usable clausewatch database ({exc}). Nothing was changed. "
+                             "Run `clausewatch history --reset` to move it aside and start afresh.") from None
+
+    def record(self, analysis, *, url: str, vendor: str | None = None, doc_type: str | None = None,
+               source: str = "user") -> dict:
+        """Store one analysed version (the same text twice is one version) and return
+        {report_id, version_id, document_id, previous_version_id, new} where previous is the version
+        the user last saw (for the user) or the latest before this one (for the watcher)."""
+        key = document_key(url, vendor, doc_type)
+        stamp = now()
+        doc = analysis.document
+        conn = self.connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT id, seen_version_id FROM documents WHERE key=?", (key,)).fetchone()
+            if row is None:
+                cur = conn.execute("INSERT INTO documents(key, url, vendor, doc_type, title, created_at) "
+                                   "VALUES (?,?,?,?,?,?)", (key, url, vendor, doc_type, doc.get("title", ""), stamp))
+                document_id, seen = cur.lastrowid, None
+            else:
+                document_id, seen = row["id"], row["seen_version_id"]
+                conn.execute("UPDATE documents SET url=?, title=COALESCE(NULLIF(?, ''), title) WHERE id=?",
+                             (url, doc.get("title", ""), document_id))
+            latest = conn.execute("SELECT id FROM versions WHERE document_id=? ORDER BY id DESC LIMIT 1",
+                                  (document_id,)).fetchone()
+            existing = conn.execute("SELECT id, report_id FROM versions WHERE document_id=? AND content_hash=?",
+                                    (document_id, doc["content_hash"])).fetchone()
+            if existing:
+                version_id, report_id, new = existing["id"], existing["report_id"], False
+                conn.execute("UPDATE versions SET last_seen=? WHERE id=?", (stamp, version_id))
+            else:
+                version_id, report_id, new = self._insert_version(conn, document_id, analysis, source, stamp), None, True
+                report_id = conn.execute("SELECT report_id FROM versions WHERE id=?", (version_id,)).fetchone()[0]
+            previous = seen if source == "user" else (latest["id"] if latest else None)
+            if source == "user":
+                conn.execute("UPDATE documents SET seen_version_id=? WHERE id=?", (version_id, document_id))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return {"report_id": report_id, "version_id": version_id, "document_id": document_id,
+                "previous_version_id": previous if previous != version_id else None, "new": new}
+
+    def _insert_version(self, conn, document_id, analysis, source, stamp) -> int:
+        summary = json.dumps({"document": analysis.document, "grade": analysis.grade})
+        cur = conn.execute(
+            "INSERT INTO versions(document_id, report_id, content_hash, text, grade, summary, source, first_seen, "
+            "last_seen) VALUES (?,?,?,?,?,?,?,?,?)",
+            (document_id, secrets.token_urlsafe(12), analysis.document["content_hash"], analysis.text,
+             analysis.grade["grade"], summary, source, stamp, stamp))
+        version_id = cur.lastrowid
+        conn.executemany("INSERT INTO clauses(version_id, idx, start, end, kind) VALUES (?,?,?,?,?)",
+                         [(version_id, i, c.start, c.end, c.kind) for i, c in enumerate(analysis.clauses)])
+        conn.executemany("INSERT INTO findings(version_id, data) VALUES (?,?)",
+                         [(version_id, json.dumps(f.to_dict())) for f in analysis.findings])
+        return version_id
+
+    def version(self, *, report_id: str | None = None, version_id: int | None = None) -> dict | None:
+        conn = self.connect()
+        column, value = ("report_id", report_id) if report_id is not None else ("id", version_id)
+        row = conn.execute(f"SELECT v.*, d.url, d.vendor, d.doc_type, d.key FROM versions v "
+                           f"JOIN documents d ON d.id = v.document_id WHERE v.{column}=?", (value,)).fetchone()
+        if row is None:
+            return None
+        out = dict(row)
+        out.update(json.loads(out.pop("summary")))
+        out["findings"] = [json.loads(r[0]) for r in
+                           conn.execute("SELECT data FROM findings WHERE version_id=? ORDER BY rowid", (row["id"],))]
+        out["clauses"] = [dict(r) for r in conn.execute(
+            "SELECT idx, start, end, kind FROM clauses WHERE version_id=? ORDER BY idx", (row["id"],))]
+        return out
+
+    def history(self) -> list[dict]:
+        rows = self.connect().execute(
+            "SELECT d.id, d.key, d.url, d.vendor, d.doc_type, d.title, d.seen_version_id, "
+            "COUNT(v.id) AS versions, MAX(v.last_seen) AS last_seen FROM documents d "
+            "LEFT JOIN versions v ON v.document_id = d.id GROUP BY d.id ORDER BY last_seen DESC")
+        out = []
+        for row in rows:
+            item = dict(row)
+            item["versions"] = [dict(v) for v in self.connect().execute(
+                "SELECT id, report_id, content_hash, grade, source, first_seen, last_seen FROM versions "
+                "WHERE document_id=? ORDER BY id", (row["id"],))]
+            out.append(item)
+        return out
+
+    def delete(self, document_id: int | None = None) -> int:
+        """Delete one document with all its versions, or everything; returns documents deleted."""
+        conn = self.connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if document_id is None:
+                n = conn.execute("DELETE FROM documents").rowcount
+            else:
+                n = conn.execute("DELETE FROM documents WHERE id=?", (document_id,)).rowcount
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return n
+
+    def latest_for_vendor(self, vendor: str) -> list[dict]:
+        """The newest version of each of the vendor's documents, with the one the user last saw."""
+        rows = self.connect().execute(
+            "SELECT d.id AS document_id, d.doc_type, d.url, d.seen_version_id, "
+            "(SELECT id FROM versions WHERE document_id=d.id ORDER BY id DESC LIMIT 1) AS latest_id "
+            "FROM documents d WHERE d.vendor=? ORDER BY d.doc_type", (vendor,))
+        return [dict(r) for r in rows if r["latest_id"] is not None]
+
+    def mark_seen(self, vendor: str) -> int:
+        conn = self.connect()
+        return conn.execute(
+            "UPDATE documents SET seen_version_id=(SELECT id FROM versions WHERE document_id=documents.id "
+            "ORDER BY id DESC LIMIT 1) WHERE vendor=?", (vendor,)).rowcount
