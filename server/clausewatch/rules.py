@@ -147,18 +147,23 @@ def load_file(path: Path, user: bool = False) -> Rule:
 def load_rules(builtin: Path, user_dir: Path | None = None) -> tuple[list[Rule], list[str]]:
     """Built-in rules must all load (an error raises); a broken user rule is skipped with a warning."""
     rules = [load_file(p) for p in rule_files(builtin)]
-    warnings: list[str] = []
-    if user_dir and Path(user_dir).is_dir():
-        for path in rule_files(user_dir):
-            try:
-                rules.append(load_file(path, user=True))
-            except RuleError as exc:
-                warnings.append(f"user rule disabled: {exc}")
     seen: dict[str, str] = {}
     for rule in rules:
         if rule.id in seen:
             raise RuleError(rule.path, "id", f"duplicate of {seen[rule.id]}")
         seen[rule.id] = rule.path
+    warnings: list[str] = []
+    if user_dir and Path(user_dir).is_dir():
+        for path in rule_files(user_dir):
+            try:
+                rule = load_file(path, user=True)
+                if rule.id in seen:
+                    raise RuleError(path, "id", f"{rule.id!r} is already a rule ({seen[rule.id]})")
+            except RuleError as exc:
+                warnings.append(f"user rule disabled: {exc}")
+                continue
+            seen[rule.id] = rule.path
+            rules.append(rule)
     for w in warnings:
         log.warning(w)
     return rules, warnings
