@@ -33,6 +33,18 @@ def paragraphs(text: str, clauses: list[dict], findings: list[dict]) -> list[dic
     return out
 
 
+def group(findings: list[dict]) -> list[dict]:
+    """One entry per category, worst first, so an explanation is read once and its clauses listed under it."""
+    groups: dict[str, dict] = {}
+    for f in findings:
+        g = groups.setdefault(f["category"], {"category": f["category"], "title": f["title"], "severity": f["severity"],
+                                              "polarity": f["polarity"], "explanation": f["explanation"], "hits": []})
+        if SEVERITY_RANK[f["severity"]] < SEVERITY_RANK[g["severity"]]:
+            g.update(severity=f["severity"], title=f["title"], explanation=f["explanation"])
+        g["hits"].append(f)
+    return sorted(groups.values(), key=lambda g: (g["polarity"] == "protection", SEVERITY_RANK[g["severity"]]))
+
+
 @bp.get("/report/<report_id>")
 def view(report_id: str):
     check_request(allow_navigation=True)
@@ -44,7 +56,7 @@ def view(report_id: str):
                                                           SEVERITY_RANK[f["severity"]], f["start"]))
     older = [v for v in _versions_of(store, version) if v["id"] < version["id"]]
     changes = diff_versions(store.version(version_id=older[-1]["id"]), version) if older else None
-    html = render_template("report.html", v=version, findings=findings, changes=changes,
+    html = render_template("report.html", v=version, findings=findings, changes=changes, groups=group(findings),
                            paragraphs=paragraphs(version["text"], version["clauses"], version["findings"]))
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = CSP
