@@ -49,6 +49,18 @@ def _navigation_from_user() -> bool:
             and request.headers.get("Sec-Fetch-Site") in ("none", "same-origin"))
 
 
+# Chrome sends no Origin with an extension service worker's GET (its host permission exempts the
+# request from CORS), only Sec-Fetch-Site "none" with Sec-Fetch-Mode "cors": a fetch that no web page
+# can make. Only the badge's two read routes accept that; everything else still needs the Origin.
+WORKER_GET_ENDPOINTS = {"api.vendors", "api.site"}
+
+
+def _extension_worker_get() -> bool:
+    return (request.method == "GET" and request.endpoint in WORKER_GET_ENDPOINTS
+            and request.headers.get("Sec-Fetch-Site") == "none"
+            and request.headers.get("Sec-Fetch-Mode") == "cors")
+
+
 def check_request(allow_navigation: bool = False) -> None:
     """Raise Forbidden unless the request may touch user data."""
     settings = current_app.extensions["clausewatch"].settings
@@ -58,6 +70,8 @@ def check_request(allow_navigation: bool = False) -> None:
     if origin_allowed(origin, settings):
         return
     if allow_navigation and origin is None and _navigation_from_user():
+        return
+    if origin is None and _extension_worker_get():
         return
     raise Forbidden("forbidden_origin", "only the clausewatch extension may use this server")
 
