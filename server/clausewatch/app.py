@@ -43,12 +43,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.json.sort_keys = False
     if services is None:
         services = Services(settings=settings, analyzer=Analyzer.from_settings(settings),
-                            store=Store(settings.db_path), vendors=load_vendors(settings.rules_dir / "vendors.yaml"))
+                            store=Store(settings.db_path), vendors=load_vendors(settings.vendors_path))
+    if services.watcher is None:
+        from .watch import Watcher
+        services.watcher = Watcher(services)
     app.extensions["clausewatch"] = services
 
-    from . import api, report
+    from . import api, export, report
     app.register_blueprint(api.bp)
     app.register_blueprint(report.bp)
+    app.register_blueprint(export.bp)
 
     @app.before_request
     def guard():

@@ -102,5 +102,9 @@ def eval_(file, as_json):
     click.echo(json.dumps(result) if as_json else format_table(result))
 
 
+from .cli_history import register  # noqa: E402 - after `main` exists: adds `watch` and `history`
+register(main)
+
+
 if __name__ == "__main__":
     main()

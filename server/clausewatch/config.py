@@ -52,11 +52,18 @@ class Settings:
     allow_firefox: bool = True
     watch: bool = True
     watch_hours: float = 24.0
+    vendors_file: Path | None = None     # None: rules_dir / "vendors.yaml"
+    fetch_timeout: float = 20.0          # seconds for one policy page, redirects included
+    fetch_max_bytes: int = 5 * 1024 * 1024
     threads: int = 8
 
     @property
     def db_path(self) -> Path:
         return self.data_dir / "history.sqlite3"
+
+    @property
+    def vendors_path(self) -> Path:
+        return self.vendors_file or self.rules_dir / "vendors.yaml"
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -76,6 +83,8 @@ class Settings:
         s.watch = _env_bool("CLAUSEWATCH_WATCH", s.watch)
         if "CLAUSEWATCH_WATCH_HOURS" in env:
             s.watch_hours = float(env["CLAUSEWATCH_WATCH_HOURS"])
+        if "CLAUSEWATCH_VENDORS_FILE" in env:
+            s.vendors_file = Path(env["CLAUSEWATCH_VENDORS_FILE"])
         for key, value in overrides.items():
             if value is not None:
                 setattr(s, key, value)

@@ -1,28 +1,255 @@
-"""What changed between two versions of a document, told by the findings each carries."""
+"""What changed between two versions of a document, clause by clause, told by the findings each carries.
+
+Clauses are aligned in three passes: identical normalised text pairs up wherever it sits (so
+reordering, whitespace, case, curly quotes and renumbering alone are no change); the rest is
+paired by word similarity (a reworded clause is one "changed" pair, not a delete plus an add);
+what is left over was added or removed.
+"""
 
 from __future__ import annotations
 
+import difflib
+import hashlib
+
+import regex
+
 from .taxonomy import SEVERITY_RANK
 
+# "10.2", "§ 4", "(a)", "iv)" at the start of a clause: renumbering a section is not a change of it.
+NUMBERING = regex.compile(r"^\s*(?:§+\s*)?(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.)]\s+|\d{1,3}(?:\.\d{1,3})+\s+)",
+                          regex.IGNORECASE)
+SECTION = regex.compile(r"^\s*(?:§+\s*)?(\d{1,3}(?:\.\d{1,3})*)(?:[.)]|\s)")
+QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+WORD = regex.compile(r"\w+")
+# Below this similarity two clauses are different clauses; above it, one clause reworded. Two
+# clauses in the same place (between the same unchanged neighbours) get a bonus: a rewrite in place
+# is the common case, a rewrite that also moved is rarer and must be more alike.
+PAIR_RATIO = 0.5
+SAME_PLACE_BONUS = 0.15
+# Full pairwise matching beyond this many candidate pairs would be slow on whole rewrites.
+MAX_PAIRS = 400_000
 
-def _key(finding: dict) -> tuple[str, str]:
-    return finding["category"], " ".join(finding["quote"].lower().split())
+
+def normalise(text: str) -> str:
+    """The clause as compared: case, whitespace, quote style and leading numbering do not count."""
+    text = " ".join(text.translate(QUOTES).lower().split())
+    return NUMBERING.sub("", text, count=1)
+
+
+def clause_hash(text: str) -> str:
+    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()[:16]
+
+
+def _worst(findings: list[dict]):
+    return min(findings, key=_rank) if findings else None
+
+
+def _rank(f: dict):
+    # Risks before protections, then by severity; a removed protection is sorted by the caller.
+    return (f["polarity"] == "protection", SEVERITY_RANK[f["severity"]], f.get("start", 0))
+
+
+def clauses_of(version: dict) -> list[dict]:
+    """The version's non-heading clauses with text, section label, hash and the findings on them."""
+    text = version["text"]
+    by_start: dict[int, list[dict]] = {}
+    for f in version["findings"]:
+        by_start.setdefault(f["start"], []).append(f)
+    out, section = [], ""
+    for c in version["clauses"]:
+        body = text[c["start"]:c["end"]]
+        number = SECTION.match(body)
+        if c["kind"] == "heading":
+            section = "§" + number.group(1) if number else " ".join(body.split())[:60]
+            continue
+        if number:
+            section = "§" + number.group(1)
+        out.append({"text": body, "section": section, "start": c["start"], "end": c["end"],
+                    "hash": c.get("hash") or clause_hash(body),
+                    "findings": sorted(by_start.get(c["start"], []), key=_rank)})
+    return out
+
+
+def _pair_by_similarity(old: list[dict], new: list[dict]) -> list[tuple[dict, dict, float]]:
+    """Greedy best-first pairing of leftover clauses whose words are mostly the same."""
+    if not old or not new or len(old) * len(new) > MAX_PAIRS:
+        return []
+    tokens_old = [WORD.findall(normalise(c["text"])) for c in old]
+    tokens_new = [WORD.findall(normalise(c["text"])) for c in new]
+    sets_old = [set(t) for t in tokens_old]
+    candidates = []
+    for j, tn in enumerate(tokens_new):
+        wn = set(tn)
+        for i, wo in enumerate(sets_old):
+            union = len(wo | wn)
+            # A cheap word-overlap filter first: SequenceMatcher on every pair would be quadratic twice.
+            if not union or len(wo & wn) / union < 0.25:
+                continue
+            ratio = difflib.SequenceMatcher(None, tokens_old[i], tn, autojunk=False).ratio()
+            score = ratio + (SAME_PLACE_BONUS if old[i]["gap"] == new[j]["gap"] else 0.0)
+            if score >= PAIR_RATIO:
+                candidates.append((score, i, j))
+    pairs, used_old, used_new = [], set(), set()
+    for ratio, i, j in sorted(candidates, key=lambda t: (-t[0], t[2], t[1])):
+        if i not in used_old and j not in used_new:
+            used_old.add(i)
+            used_new.add(j)
+            pairs.append((old[i], new[j], ratio))
+    return pairs
+
+
+def align(old: list[dict], new: list[dict]):
+    """(unchanged count, added, removed, changed pairs) between two clause lists."""
+    pool: dict[str, list[int]] = {}
+    for i, c in enumerate(old):
+        pool.setdefault(c["hash"], []).append(i)
+    matched_old, left_new, anchor = set(), [], -1
+    for c in new:
+        same = pool.get(c["hash"])
+        if same:
+            anchor = same.pop(0)
+            matched_old.add(anchor)
+        else:
+            # Where the clause sits: after which unchanged clause (by its index in the old version).
+            left_new.append({**c, "gap": anchor})
+    left_old, anchor = [], -1
+    for i, c in enumerate(old):
+        if i in matched_old:
+            anchor = i
+        else:
+            left_old.append({**c, "gap": anchor})
+    pairs = _pair_by_similarity(left_old, left_new)
+    paired_old = {id(o) for o, _, _ in pairs}
+    paired_new = {id(n) for _, n, _ in pairs}
+    added = [c for c in left_new if id(c) not in paired_new]
+    removed = [c for c in left_old if id(c) not in paired_old]
+    return len(matched_old), added, removed, pairs
+
+
+def _fkey(f: dict) -> tuple[str, str]:
+    return f["category"], f["severity"]
+
+
+def _labels(findings: list[dict]) -> str:
+    return ", ".join(f"{f['category']} ({'protection' if f['polarity'] == 'protection' else f['severity']})"
+                     for f in findings)
+
+
+def _snippet(text: str, n: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n - 1].rstrip() + "…"
+
+
+def _item(kind: str, clause: dict, findings: list[dict], extra: dict | None = None) -> dict:
+    """One clause of the diff. It carries its worst finding's category, severity and title at the
+    top level too, so a reader that lists findings (the popup) can show it as one."""
+    worst = _worst(findings)
+    where = f"{clause['section']} " if clause["section"] else ""
+    line = f"{kind}: {where}“{_snippet(clause['text'])}”" + (f" {_labels(findings)}" if findings else "")
+    return {
+        "clause": clause["text"], "quote": clause["text"], "section": clause["section"],
+        "start": clause["start"], "end": clause["end"],
+        "category": worst["category"] if worst else None,
+        "severity": worst["severity"] if worst else None,
+        "polarity": worst["polarity"] if worst else None,
+        "title": worst["title"] if worst else f"{where}“{_snippet(clause['text'], 60)}”",
+        "findings": findings, **(extra or {}), "summary": line,
+    }
+
+
+def word_edits(old: str, new: str) -> list[list[str]]:
+    """The reworded clause as [op, text] runs: "=" kept, "-" deleted, "+" inserted (by words)."""
+    a, b = old.split(), new.split()
+    out: list[list[str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, [w.lower() for w in a], [w.lower() for w in b],
+                                                      autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(["=", " ".join(b[j1:j2])])
+            continue
+        if i2 > i1:
+            out.append(["-", " ".join(a[i1:i2])])
+        if j2 > j1:
+            out.append(["+", " ".join(b[j1:j2])])
+    return out
+
+
+def _changed(old: dict, new: dict, ratio: float) -> dict:
+    before = {_fkey(f) for f in old["findings"]}
+    after = {_fkey(f) for f in new["findings"]}
+    added = [f for f in new["findings"] if _fkey(f) not in before]
+    removed = [f for f in old["findings"] if _fkey(f) not in after]
+    item = _item("changed", new, new["findings"], {
+        "old": old["text"], "new": new["text"], "old_section": old["section"], "similarity": round(ratio, 3),
+        "edits": word_edits(old["text"], new["text"]),
+        "findings_added": added, "findings_removed": removed})
+    # A category on both sides with another severity was escalated or softened, not added anew.
+    moved = {f["category"]: f for f in removed}
+    shifts = [f"{f['category']} ({moved[f['category']]['severity']} → {f['severity']})" for f in added
+              if f["category"] in moved]
+    plain_added = [f for f in added if f["category"] not in moved]
+    plain_removed = [f for f in removed if f["category"] not in {g["category"] for g in added}]
+    item["summary"] += "".join([f"; finding added: {_labels(plain_added)}" if plain_added else "",
+                                f"; severity: {', '.join(shifts)}" if shifts else "",
+                                f"; finding removed: {_labels(plain_removed)}" if plain_removed else ""])
+    return item
+
+
+def _risk_order(item: dict):
+    """New risks first: an added or escalated risk, then other clauses with findings, then the rest."""
+    new_risks = [f for f in item.get("findings_added", item["findings"]) if f["polarity"] == "risk"]
+    worst_new = min((SEVERITY_RANK[f["severity"]] for f in new_risks), default=9)
+    worst_any = min((SEVERITY_RANK[f["severity"]] for f in item["findings"]), default=9)
+    return (worst_new, worst_any, item["start"])
+
+
+def _removed_order(item: dict):
+    # Losing a protection is the bad news among removals; then the risks that went away.
+    protections = [f for f in item["findings"] if f["polarity"] == "protection"]
+    return (not protections, min((SEVERITY_RANK[f["severity"]] for f in item["findings"]), default=9),
+            item["start"])
+
+
+def summarise(added: list[dict], removed: list[dict], changed: list[dict]) -> str:
+    if not (added or removed or changed):
+        return "No clause changed."
+    parts = []
+    for name, items in (("added", added), ("changed", changed), ("removed", removed)):
+        if not items:
+            continue
+        flagged = [i for i in items if i["findings"] or i.get("findings_removed")]
+        cats = sorted({f["category"] for i in items for f in i.get("findings_added", i["findings"])})
+        n = len(items)
+        parts.append(f"{n} clause{'s' if n != 1 else ''} {name}" +
+                     (f" ({len(flagged)} with findings: {', '.join(cats)})" if cats else ""))
+    return "; ".join(parts) + "."
 
 
 def diff_versions(old: dict | None, new: dict) -> dict | None:
-    """Added and removed findings between two stored versions (None when there is no older one)."""
+    """The clause-level diff between two stored versions (None when there is no older one).
+
+    Shape (DEVELOPERS.md, the API section): since, previous_report_id, report_id, text_changed,
+    added/removed/changed (clause items, each with its `findings`), findings_added/findings_removed
+    (the finding-level view), unchanged (a count) and summary.
+    """
     if old is None:
         return None
-    before = {_key(f): f for f in old["findings"]}
-    after = {_key(f): f for f in new["findings"]}
-    added = [after[k] for k in after.keys() - before.keys()]
-    removed = [before[k] for k in before.keys() - after.keys()]
-    worst_first = lambda f: (f["polarity"] == "protection", SEVERITY_RANK[f["severity"]], f["start"])
+    a, b = clauses_of(old), clauses_of(new)
+    unchanged, added, removed, pairs = align(a, b)
+    added_items = sorted((_item("added", c, c["findings"]) for c in added), key=_risk_order)
+    removed_items = sorted((_item("removed", c, c["findings"]) for c in removed), key=_removed_order)
+    changed_items = sorted((_changed(o, n, r) for o, n, r in pairs), key=_risk_order)
+    fa = [f for i in added_items for f in i["findings"]] + [f for i in changed_items for f in i["findings_added"]]
+    fr = [f for i in removed_items for f in i["findings"]] + [f for i in changed_items for f in i["findings_removed"]]
     return {
         "since": old["last_seen"],
         "previous_report_id": old["report_id"],
+        "report_id": new["report_id"],
         "text_changed": old["content_hash"] != new["content_hash"],
-        "added": sorted(added, key=worst_first),
-        "removed": sorted(removed, key=worst_first),
-        "changed": [],
+        "added": added_items,
+        "removed": removed_items,
+        "changed": changed_items,
+        "findings_added": sorted(fa, key=_rank),
+        "findings_removed": sorted(fr, key=_rank),
+        "unchanged": unchanged,
+        "summary": summarise(added_items, removed_items, changed_items),
     }

@@ -1,4 +1,7 @@
-"""What the badge shows for a host: the vendor's grade, its age, and whether it changed since seen."""
+"""What the badge shows for a host: the vendor's grade, its age, and whether it changed since seen.
+
+`changes` is a list: one clause-level diff (diff.diff_versions) per document that changed.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +18,10 @@ def site_status(services, host: str) -> dict:
     documents, changes = [], []
     for doc in store.latest_for_vendor(vendor.id):
         latest = store.version(version_id=doc["latest_id"])
-        seen = doc["seen_version_id"]
-        changed = seen is not None and seen != doc["latest_id"]
+        # "Since you last looked": the version the user last saw, or, before they ever looked, the
+        # first one clausewatch recorded (the badge showed that one's grade).
+        seen = doc["seen_version_id"] or doc["first_id"]
+        changed = seen != doc["latest_id"]
         documents.append({
             "doc_type": doc["doc_type"], "url": doc["url"], "grade": latest["grade"],
             "analysed_at": latest["first_seen"], "report_url": url_for("report.view", report_id=latest["report_id"],
@@ -26,7 +31,7 @@ def site_status(services, host: str) -> dict:
         if changed:
             diff = diff_versions(store.version(version_id=seen), latest)
             if diff:
-                changes.append({"doc_type": doc["doc_type"], **diff})
+                changes.append({"doc_type": doc["doc_type"], "url": doc["url"], **diff})
     if not documents:
         requested = bool(services.watcher and services.watcher.request(vendor.id))
         return {"host": host, "vendor": {"id": vendor.id, "name": vendor.name}, "status": "pending",

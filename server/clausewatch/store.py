@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import sqlite3
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-SCHEMA_VERSION = 1
+from .diff import clause_hash
+
+# 1: the first release. 2: clauses carry a normalised hash (the clause-level diff pairs identical
+# clauses by it), a vendor's documents are keyed per policy URL (vendors list several), and a
+# document knows its current version (after a revert that is an older row).
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY,
-    key TEXT NOT NULL UNIQUE,          -- canonical URL, or vendor:<id>:<terms|privacy>
+    key TEXT NOT NULL UNIQUE,          -- canonical URL, or vendor:<id>:<terms|privacy>:<canonical URL>
     url TEXT NOT NULL,
     vendor TEXT,
     doc_type TEXT,
     title TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
-    seen_version_id INTEGER            -- the version the user last looked at
+    seen_version_id INTEGER,           -- the version the user last looked at
+    current_version_id INTEGER         -- the text as last fetched or seen (a revert reuses an old version)
 );
 CREATE TABLE IF NOT EXISTS versions (
     id INTEGER PRIMARY KEY,
@@ -41,6 +48,7 @@ CREATE TABLE IF NOT EXISTS clauses (
     start INTEGER NOT NULL,
     end INTEGER NOT NULL,
     kind TEXT NOT NULL,
+    hash TEXT NOT NULL DEFAULT '',     -- diff.clause_hash: case, spacing and numbering do not count
     PRIMARY KEY (version_id, idx)
 );
 CREATE TABLE IF NOT EXISTS findings (
@@ -49,6 +57,7 @@ CREATE TABLE IF NOT EXISTS findings (
 );
 CREATE INDEX IF NOT EXISTS findings_version ON findings(version_id);
 CREATE INDEX IF NOT EXISTS documents_vendor ON documents(vendor, doc_type);
+CREATE INDEX IF NOT EXISTS versions_document ON versions(document_id, id);
 """
 
 
@@ -60,15 +69,37 @@ def now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def document_key(url: str, vendor: str | None = None, doc_type: str | None = None) -> str:
-    """Versions of one document share a key: the vendor's policy, else the URL without noise."""
-    if vendor and doc_type:
-        return f"vendor:{vendor}:{doc_type}"
+def _canonical(url: str) -> str:
     parts = urlsplit(url or "")
     host = (parts.hostname or "").removeprefix("www.")
     if not host:
         return url or "(no url)"
     return f"{host}{parts.path.rstrip('/') or '/'}"
+
+
+def document_key(url: str, vendor: str | None = None, doc_type: str | None = None) -> str:
+    """Versions of one document share a key: the vendor's policy at that URL, else the URL without
+    noise. The URL stays in a vendor's key because a vendor may list several terms pages."""
+    if vendor and doc_type:
+        return f"vendor:{vendor}:{doc_type}:{_canonical(url).lower()}"
+    return _canonical(url)
+
+
+def reset(path: Path) -> Path:
+    """Move a database (with its WAL and shared-memory files) aside, never deleting it; return the
+    backup's path. The next Store(path) starts an empty history."""
+    path = Path(path)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    backup = path.with_name(f"{path.name}.backup-{stamp}")
+    n = 1
+    while backup.exists():
+        n += 1
+        backup = path.with_name(f"{path.name}.backup-{stamp}-{n}")
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(str(path) + suffix)
+        if src.exists():
+            shutil.move(src, Path(str(backup) + suffix))
+    return backup
 
 
 class Store:
@@ -84,25 +115,77 @@ class Store:
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=True)
             conn.row_factory = sqlite3.Row
+            # WAL: a commit is one append to the log, so a process killed mid-write leaves the
+            # last committed state; NORMAL sync is enough for that (it only risks power loss).
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
+            # A deleted history is overwritten, not just unlinked: "delete" means the text is gone.
+            conn.execute("PRAGMA secure_delete=ON")
             self._local.conn = conn
         return conn
 
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
     def _check_schema(self):
+        way_out = "Run `clausewatch history --reset` to move it aside (it is kept as a backup) and start afresh."
         try:
             conn = self.connect()
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise StoreError(f"{self.path} was written by a newer clausewatch (schema {version}, this one "
-                                 f"knows {SCHEMA_VERSION}). Upgrade, or run `clausewatch history --reset` "
-                                 "(it keeps a backup).")
+                                 f"knows {SCHEMA_VERSION}). Nothing was changed. Upgrade clausewatch, or: {way_out}")
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if version == 0 and tables:
+                raise StoreError(f"{self.path} is an SQLite file, but not a clausewatch history "
+                                 f"(it holds {', '.join(sorted(tables))}). Nothing was changed. {way_out}")
+            problems = [r[0] for r in conn.execute("PRAGMA quick_check")]
+            if problems != ["ok"]:
+                raise StoreError(f"{self.path} is damaged ({'; '.join(problems[:3])}). Nothing was changed. {way_out}")
             if version == 0:
                 conn.executescript("BEGIN IMMEDIATE;" + SCHEMA + f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+            elif version < SCHEMA_VERSION:
+                self._migrate(conn, version)
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise StoreError(f"{self.path} is not a usable clausewatch database ({exc}). Nothing was changed. "
-                             "Run `clausewatch history --reset` to move it aside and start afresh.") from None
+                             f"{way_out}") from None
+        except StoreError:
+            self.close()
+            raise
+
+    def _migrate(self, conn, version: int) -> None:
+        """Upgrade in place, in one transaction, after a consistent copy of the old file is made."""
+        backup = self.path.with_name(f"{self.path.name}.v{version}.bak")
+        with sqlite3.connect(backup) as copy:
+            conn.backup(copy)
+        copy.close()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if version < 2:
+                conn.execute("ALTER TABLE clauses ADD COLUMN hash TEXT NOT NULL DEFAULT ''")
+                for v in conn.execute("SELECT id, text FROM versions").fetchall():
+                    rows = conn.execute("SELECT idx, start, end FROM clauses WHERE version_id=?", (v["id"],))
+                    conn.executemany("UPDATE clauses SET hash=? WHERE version_id=? AND idx=?",
+                                     [(clause_hash(v["text"][r["start"]:r["end"]]), v["id"], r["idx"])
+                                      for r in rows.fetchall()])
+                for d in conn.execute("SELECT id, url, vendor, doc_type FROM documents "
+                                      "WHERE vendor IS NOT NULL AND doc_type IS NOT NULL").fetchall():
+                    conn.execute("UPDATE documents SET key=? WHERE id=?",
+                                 (document_key(d["url"], d["vendor"], d["doc_type"]), d["id"]))
+                conn.execute("CREATE INDEX IF NOT EXISTS versions_document ON versions(document_id, id)")
+                conn.execute("ALTER TABLE documents ADD COLUMN current_version_id INTEGER")
+                conn.execute("UPDATE documents SET current_version_id=(SELECT MAX(id) FROM versions "
+                             "WHERE document_id=documents.id)")
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     def record(self, analysis, *, url: str, vendor: str | None = None, doc_type: str | None = None,
                source: str = "user") -> dict:
@@ -124,7 +207,7 @@ class Store:
                 document_id, seen = row["id"], row["seen_version_id"]
                 conn.execute("UPDATE documents SET url=?, title=COALESCE(NULLIF(?, ''), title) WHERE id=?",
                              (url, doc.get("title", ""), document_id))
-            latest = conn.execute("SELECT id FROM versions WHERE document_id=? ORDER BY id DESC LIMIT 1",
+            latest = conn.execute("SELECT current_version_id AS id FROM documents WHERE id=?",
                                   (document_id,)).fetchone()
             existing = conn.execute("SELECT id, report_id FROM versions WHERE document_id=? AND content_hash=?",
                                     (document_id, doc["content_hash"])).fetchone()
@@ -134,7 +217,8 @@ class Store:
             else:
                 version_id, report_id, new = self._insert_version(conn, document_id, analysis, source, stamp), None, True
                 report_id = conn.execute("SELECT report_id FROM versions WHERE id=?", (version_id,)).fetchone()[0]
-            previous = seen if source == "user" else (latest["id"] if latest else None)
+            previous = seen if source == "user" else latest["id"]
+            conn.execute("UPDATE documents SET current_version_id=? WHERE id=?", (version_id, document_id))
             if source == "user":
                 conn.execute("UPDATE documents SET seen_version_id=? WHERE id=?", (version_id, document_id))
             conn.execute("COMMIT")
@@ -152,8 +236,10 @@ class Store:
             (document_id, secrets.token_urlsafe(12), analysis.document["content_hash"], analysis.text,
              analysis.grade["grade"], summary, source, stamp, stamp))
         version_id = cur.lastrowid
-        conn.executemany("INSERT INTO clauses(version_id, idx, start, end, kind) VALUES (?,?,?,?,?)",
-                         [(version_id, i, c.start, c.end, c.kind) for i, c in enumerate(analysis.clauses)])
+        text = analysis.text
+        conn.executemany("INSERT INTO clauses(version_id, idx, start, end, kind, hash) VALUES (?,?,?,?,?,?)",
+                         [(version_id, i, c.start, c.end, c.kind, clause_hash(text[c.start:c.end]))
+                          for i, c in enumerate(analysis.clauses)])
         conn.executemany("INSERT INTO findings(version_id, data) VALUES (?,?)",
                          [(version_id, json.dumps(f.to_dict())) for f in analysis.findings])
         return version_id
@@ -170,14 +256,15 @@ class Store:
         out["findings"] = [json.loads(r[0]) for r in
                            conn.execute("SELECT data FROM findings WHERE version_id=? ORDER BY rowid", (row["id"],))]
         out["clauses"] = [dict(r) for r in conn.execute(
-            "SELECT idx, start, end, kind FROM clauses WHERE version_id=? ORDER BY idx", (row["id"],))]
+            "SELECT idx, start, end, kind, hash FROM clauses WHERE version_id=? ORDER BY idx", (row["id"],))]
         return out
 
-    def history(self) -> list[dict]:
+    def history(self, vendor: str | None = None) -> list[dict]:
         rows = self.connect().execute(
-            "SELECT d.id, d.key, d.url, d.vendor, d.doc_type, d.title, d.seen_version_id, "
+            "SELECT d.id, d.key, d.url, d.vendor, d.doc_type, d.title, d.seen_version_id, d.current_version_id, "
             "COUNT(v.id) AS versions, MAX(v.last_seen) AS last_seen FROM documents d "
-            "LEFT JOIN versions v ON v.document_id = d.id GROUP BY d.id ORDER BY last_seen DESC")
+            "LEFT JOIN versions v ON v.document_id = d.id WHERE ? IS NULL OR d.vendor = ? "
+            "GROUP BY d.id ORDER BY last_seen DESC", (vendor, vendor))
         out = []
         for row in rows:
             item = dict(row)
@@ -200,18 +287,29 @@ class Store:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        # The WAL still holds the deleted pages until a checkpoint copies the zeroed ones back.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return n
+
+    def versions_of(self, document_id: int) -> list[int]:
+        return [r[0] for r in self.connect().execute("SELECT id FROM versions WHERE document_id=? ORDER BY id",
+                                                     (document_id,))]
 
     def latest_for_vendor(self, vendor: str) -> list[dict]:
         """The newest version of each of the vendor's documents, with the one the user last saw."""
         rows = self.connect().execute(
-            "SELECT d.id AS document_id, d.doc_type, d.url, d.seen_version_id, "
-            "(SELECT id FROM versions WHERE document_id=d.id ORDER BY id DESC LIMIT 1) AS latest_id "
-            "FROM documents d WHERE d.vendor=? ORDER BY d.doc_type", (vendor,))
+            "SELECT d.id AS document_id, d.doc_type, d.url, d.seen_version_id, d.current_version_id AS latest_id, "
+            "(SELECT MIN(id) FROM versions WHERE document_id=d.id) AS first_id "
+            "FROM documents d WHERE d.vendor=? ORDER BY d.doc_type, d.id", (vendor,))
         return [dict(r) for r in rows if r["latest_id"] is not None]
+
+    def vendor_checked_at(self, vendor: str) -> str | None:
+        """When any of the vendor's documents was last fetched or seen (None: never)."""
+        return self.connect().execute(
+            "SELECT MAX(v.last_seen) FROM documents d JOIN versions v ON v.id = d.current_version_id "
+            "WHERE d.vendor=?", (vendor,)).fetchone()[0]
 
     def mark_seen(self, vendor: str) -> int:
         conn = self.connect()
         return conn.execute(
-            "UPDATE documents SET seen_version_id=(SELECT id FROM versions WHERE document_id=documents.id "
-            "ORDER BY id DESC LIMIT 1) WHERE vendor=?", (vendor,)).rowcount
+            "UPDATE documents SET seen_version_id=current_version_id WHERE vendor=?", (vendor,)).rowcount

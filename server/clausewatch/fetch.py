@@ -1,0 +1,118 @@
+"""A small HTTP client for the vendor watcher: GET one policy page, with caps on size, time, redirects
+and concurrency. (trafilatura.fetch_url refuses loopback, and tests serve vendors from one.)"""
+
+from __future__ import annotations
+
+import http.client
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import regex
+
+USER_AGENT = ("clausewatch/0.1 (local terms-of-service watcher; fetches a vendor's published terms "
+              "and privacy policy at most daily)")
+MAX_BYTES = 5 * 1024 * 1024
+TIMEOUT = 20.0
+MAX_REDIRECTS = 5
+CONCURRENCY = 3
+TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+CHARSET_META = regex.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", regex.IGNORECASE)
+
+# At most a few requests at a time, whoever asks (the schedule, an on-demand request, the CLI).
+_slots = threading.BoundedSemaphore(CONCURRENCY)
+
+
+class FetchError(RuntimeError):
+    """The page could not be fetched within the caps; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    url: str          # as asked
+    final_url: str    # after redirects
+    status: int
+    content_type: str
+    text: str
+
+
+def _decode(body: bytes, content_type: str) -> str:
+    charset = None
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            charset = value.strip("\"' ")
+    if charset is None:
+        m = CHARSET_META.search(body[:4096])
+        charset = m.group(1).decode("ascii") if m else "utf-8"
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def _one_request(url: str, deadline: float, max_bytes: int, timeout: float):
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"refused {url!r}: only http and https URLs are fetched")
+    remaining = max(0.1, min(timeout, deadline - time.monotonic()))
+    if parts.scheme == "https":
+        conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=remaining,
+                                           context=ssl.create_default_context())
+    else:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=remaining)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.8",
+                                           "Accept-Encoding": "identity", "Connection": "close"})
+        response = conn.getresponse()
+        if response.status in (301, 302, 303, 307, 308):
+            return response.status, response.getheader("Location"), "", b""
+        length = response.getheader("Content-Length")
+        if length and length.isdigit() and int(length) > max_bytes:
+            raise FetchError(f"{url}: {int(length)} bytes is over the {max_bytes}-byte cap")
+        chunks, size = [], 0
+        while True:
+            if time.monotonic() > deadline:
+                raise FetchError(f"{url}: took longer than {timeout:g} s")
+            chunk = response.read(64 * 1024)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchError(f"{url}: more than the {max_bytes}-byte cap")
+            chunks.append(chunk)
+        return response.status, None, response.getheader("Content-Type") or "", b"".join(chunks)
+    finally:
+        conn.close()
+
+
+def fetch(url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES,
+          max_redirects: int = MAX_REDIRECTS) -> Fetched:
+    """GET `url` and return its text. Redirects are followed to http(s) only and at most
+    `max_redirects` times; `timeout` bounds the whole fetch, redirects included."""
+    deadline = time.monotonic() + timeout
+    current = url
+    with _slots:
+        for _ in range(max_redirects + 1):
+            try:
+                status, location, content_type, body = _one_request(current, deadline, max_bytes, timeout)
+            except TimeoutError:
+                raise FetchError(f"{current}: no answer within {timeout:g} s") from None
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                raise FetchError(f"{current}: {exc.__class__.__name__}: {exc}") from None
+            if location is None:
+                break
+            if not location:
+                raise FetchError(f"{current}: redirect ({status}) without a Location")
+            current = urljoin(current, location)
+        else:
+            raise FetchError(f"{url}: more than {max_redirects} redirects")
+    if status != 200:
+        raise FetchError(f"{current}: HTTP {status}")
+    mime = content_type.split(";")[0].strip().lower()
+    if mime and mime not in TEXT_TYPES:
+        raise FetchError(f"{current}: {mime} is not a web page")
+    return Fetched(url, current, status, content_type, _decode(body, content_type))
