@@ -19,7 +19,8 @@ from .taxonomy import SEVERITY_RANK
 NUMBERING = regex.compile(r"^\s*(?:§+\s*)?(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.)]\s+|\d{1,3}(?:\.\d{1,3})+\s+)",
                           regex.IGNORECASE)
 SECTION = regex.compile(r"^\s*(?:§+\s*)?(\d{1,3}(?:\.\d{1,3})*)(?:[.)]|\s)")
-QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+# Quote marks (straight or curly, added or dropped around a defined term) do not change a clause.
+QUOTES = str.maketrans({"\u2018": None, "\u2019": "'", "\u201c": None, "\u201d": None, '"': None, "\u00a0": " "})
 WORD = regex.compile(r"\w+")
 # Below this similarity two clauses are different clauses; above it, one clause reworded. Two
 # clauses in the same place (between the same unchanged neighbours) get a bonus: a rewrite in place
@@ -31,7 +32,8 @@ MAX_PAIRS = 400_000
 
 
 def normalise(text: str) -> str:
-    """The clause as compared: case, whitespace, quote style and leading numbering do not count."""
+    """The clause as compared: case, whitespace, quote marks and leading numbering do not count
+    (an apostrophe stays: it is part of a word)."""
     text = " ".join(text.translate(QUOTES).lower().split())
     return NUMBERING.sub("", text, count=1)
 
@@ -88,9 +90,9 @@ def _pair_by_similarity(old: list[dict], new: list[dict]) -> list[tuple[dict, di
             ratio = difflib.SequenceMatcher(None, tokens_old[i], tn, autojunk=False).ratio()
             score = ratio + (SAME_PLACE_BONUS if old[i]["gap"] == new[j]["gap"] else 0.0)
             if score >= PAIR_RATIO:
-                candidates.append((score, i, j))
+                candidates.append((score, ratio, i, j))
     pairs, used_old, used_new = [], set(), set()
-    for ratio, i, j in sorted(candidates, key=lambda t: (-t[0], t[2], t[1])):
+    for _, ratio, i, j in sorted(candidates, key=lambda t: (-t[0], t[3], t[2])):
         if i not in used_old and j not in used_new:
             used_old.add(i)
             used_new.add(j)
