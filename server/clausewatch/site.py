@@ -10,6 +10,11 @@ from flask import url_for
 from .diff import diff_versions
 
 
+def _letter(grade) -> str:
+    # store.version() merges the stored summary into the row, so "grade" is the whole grade object.
+    return grade["grade"] if isinstance(grade, dict) else grade
+
+
 def site_status(services, host: str) -> dict:
     vendor = services.vendors.for_host(host)
     if vendor is None:
@@ -23,7 +28,7 @@ def site_status(services, host: str) -> dict:
         seen = doc["seen_version_id"] or doc["first_id"]
         changed = seen != doc["latest_id"]
         documents.append({
-            "doc_type": doc["doc_type"], "url": doc["url"], "grade": latest["grade"],
+            "doc_type": doc["doc_type"], "url": doc["url"], "grade": _letter(latest["grade"]),
             "analysed_at": latest["first_seen"], "report_url": url_for("report.view", report_id=latest["report_id"],
                                                                        _external=True),
             "changed": changed,
