@@ -134,7 +134,23 @@ class Store:
     def _check_schema(self):
         way_out = "Run `clausewatch history --reset` to move it aside (it is kept as a backup) and start afresh."
         try:
+            # Look before touching: switching to WAL rewrites the header, so a file that is not ours
+            # is inspected read-only and left exactly as it was.
+            version = self._inspect(way_out) if self.path.exists() and self.path.stat().st_size else 0
             conn = self.connect()
+            if version == 0:
+                conn.executescript("BEGIN IMMEDIATE;" + SCHEMA + f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+            elif version < SCHEMA_VERSION:
+                self._migrate(conn, version)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError(f"{self.path} is not a usable clausewatch database ({exc}). Nothing was changed. "
+                             f"{way_out}") from None
+
+    def _inspect(self, way_out: str) -> int:
+        """The schema version of an existing file, or StoreError; opens it read-only."""
+        conn = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise StoreError(f"{self.path} was written by a newer clausewatch (schema {version}, this one "
@@ -145,18 +161,11 @@ class Store:
                                  f"(it holds {', '.join(sorted(tables))}). Nothing was changed. {way_out}")
             problems = [r[0] for r in conn.execute("PRAGMA quick_check")]
             if problems != ["ok"]:
-                raise StoreError(f"{self.path} is damaged ({'; '.join(problems[:3])}). Nothing was changed. {way_out}")
-            if version == 0:
-                conn.executescript("BEGIN IMMEDIATE;" + SCHEMA + f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
-            elif version < SCHEMA_VERSION:
-                self._migrate(conn, version)
-        except sqlite3.DatabaseError as exc:
-            self.close()
-            raise StoreError(f"{self.path} is not a usable clausewatch database ({exc}). Nothing was changed. "
-                             f"{way_out}") from None
-        except StoreError:
-            self.close()
-            raise
+                raise StoreError(f"{self.path} is damaged ({'; '.join(problems[:3])}). Nothing was changed. "
+                                 f"{way_out}")
+            return version
+        finally:
+            conn.close()
 
     def _migrate(self, conn, version: int) -> None:
         """Upgrade in place, in one transaction, after a consistent copy of the old file is made."""
@@ -289,6 +298,10 @@ class Store:
             raise
         # The WAL still holds the deleted pages until a checkpoint copies the zeroed ones back.
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if document_id is None:
+            # "Delete everything" includes the copy kept when the schema was last upgraded.
+            for old in self.path.parent.glob(self.path.name + ".v*.bak"):
+                old.unlink(missing_ok=True)
         return n
 
     def versions_of(self, document_id: int) -> list[int]:
