@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import regex
 
+from .cache import AnalysisCache, request_key
 from .extract import Extracted, extract_html, extract_text
 from .match import Finding, Matcher
 from .score import grade
@@ -51,9 +52,20 @@ class Analyzer:
     def __init__(self, matcher: Matcher, max_seconds: float | None = None):
         self.matcher = matcher
         self.max_seconds = max_seconds
+        self.cache = AnalysisCache()  # per rule set: a new Analyzer starts empty
 
     def analyze(self, *, html: str | None = None, text: str | None = None, url: str = "",
                 title: str = "") -> Analysis:
+        # The same page again (a reopened popup, a reload, the watcher) is answered from memory.
+        key = request_key(html=html, text=text, url=url, title=title)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        analysis = self._analyze(html=html, text=text, url=url, title=title)
+        self.cache.put(key, analysis)
+        return analysis
+
+    def _analyze(self, *, html: str | None, text: str | None, url: str, title: str) -> Analysis:
         started = time.monotonic()
         extracted: Extracted = extract_html(html, url or None) if html is not None else extract_text(text or "")
         clauses = segment(extracted.text, extracted.blocks)

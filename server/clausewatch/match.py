@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 
+from .prefilter import Prefilter
 from .rules import Rule
 from .segment import Clause
 from .taxonomy import SEVERITY_RANK
@@ -37,59 +38,113 @@ class Finding:
         return asdict(self)
 
 
-def _search(pattern, text, timeout):
-    return pattern.search(text, timeout=timeout)
-
-
-def apply_rule(rule: Rule, text: str, timeout: float = SEARCH_TIMEOUT):
+def apply_rule(rule: Rule, text: str, timeout: float = SEARCH_TIMEOUT, search=None):
     """Return (span, severity) when the rule fires on `text`, else None.
 
+    `search(pattern)`, when given, stands for `pattern.search(text, timeout=timeout)`: the
+    matcher's version skips patterns whose keywords are absent and remembers results per clause.
     TimeoutError propagates: the caller decides whether a slow rule is skipped or fatal.
     """
+    if search is None:
+        def search(pattern):
+            return pattern.search(text, timeout=timeout)
+
     first = None
     for pattern in rule.patterns:
-        m = _search(pattern, text, timeout)
+        m = search(pattern)
         if m and (first is None or m.start() < first.start()):
             first = m
     if first is None:
         return None
-    if not all(_search(p, text, timeout) for p in rule.requires):
+    if not all(search(p) for p in rule.requires):
         return None
-    if any(_search(p, text, timeout) for p in rule.unless):
+    if any(search(p) for p in rule.unless):
         return None
     span = first.span()
     if rule.highlight is not None:
-        h = _search(rule.highlight, text, timeout)
+        h = search(rule.highlight)
         if h and h.end() > h.start():
             span = h.span()
     severity = rule.severity
     for pattern, level in rule.escalate:
-        if _search(pattern, text, timeout):
+        if search(pattern):
             severity = level
             break
     return span, severity
 
 
+def _patterns_of(rule: Rule):
+    yield from (*rule.patterns, *rule.requires, *rule.unless, *(p for p, _ in rule.escalate))
+    if rule.highlight is not None:
+        yield rule.highlight
+
+
+def _bits(mask: int):
+    """Indices of the set bits, lowest first (rule order)."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
 class Matcher:
     """The compiled rule set; built once per process, shared by every request."""
 
-    def __init__(self, rules: list[Rule], timeout: float = SEARCH_TIMEOUT):
+    def __init__(self, rules: list[Rule], timeout: float = SEARCH_TIMEOUT, prefilter: bool = True):
         self.rules = rules
         self.timeout = timeout
+        # Built once here: with 100+ rules, running each rule on each clause is most of the cost.
+        self.prefilter = Prefilter(rules) if prefilter else None
+        # Rules share patterns (the same "unless" for definitions or opt-in): one search per clause.
+        slots: dict[tuple[str, int], int] = {}
+        self._slot = {id(p): slots.setdefault((p.pattern, p.flags), len(slots))
+                      for r in rules for p in _patterns_of(r)}
+
+    def _searcher(self, body: str, present: int | None):
+        """pattern -> match or None on this clause: skipped when impossible, searched once."""
+        memo: dict[int, object] = {}
+        slot, pre, timeout = self._slot, self.prefilter, self.timeout
+
+        def search(pattern):
+            key = slot.get(id(pattern), -1 - id(pattern))
+            if key in memo:
+                found = memo[key]
+                if isinstance(found, TimeoutError):
+                    raise found
+                return found
+            if present is not None and not pre.possible(pattern, present):
+                found = None
+            else:
+                try:
+                    found = pattern.search(body, timeout=timeout)
+                except TimeoutError as exc:
+                    memo[key] = exc
+                    raise
+            memo[key] = found
+            return found
+
+        return search
 
     def scan(self, text: str, clauses: list[Clause], deadline: float | None = None):
         """Findings (worst first within a clause, one per category and clause) and warnings."""
         findings: dict[tuple[str, int], Finding] = {}
         warnings: list[str] = []
+        pre = self.prefilter
         for clause in clauses:
             if clause.kind == "heading":
                 continue
             if deadline is not None and time.monotonic() > deadline:
                 raise MatchTimeout("matching ran past its time limit")
             body = text[clause.start:clause.end]
-            for rule in self.rules:
+            if pre is None:
+                candidates, present = self.rules, None
+            else:
+                present, mask = pre.scan(body)
+                candidates = [self.rules[i] for i in _bits(mask) if pre.gate(i, present)]
+            search = self._searcher(body, present)
+            for rule in candidates:
                 try:
-                    hit = apply_rule(rule, body, self.timeout)
+                    hit = apply_rule(rule, body, self.timeout, search)
                 except TimeoutError:
                     warnings.append(f"rule {rule.id} timed out on clause at {clause.start}; skipped")
                     continue
