@@ -10,13 +10,19 @@ import regex
 # "U.S." in ALL-CAPS paragraphs are known too.
 ABBREVIATIONS = frozenset("""
 e.g i.e etc.al et.al inc ltd llc l.l.c co corp plc gmbh s.a n.v b.v pty u.s u.s.a u.k e.u
-no nos sec secs art arts para paras cf vs v mr mrs ms dr st jr sr approx dept fig incl
-jan feb mar apr jun jul aug sep sept oct nov dec viz ca p pp
+cf vs v mr mrs ms dr st jr sr approx dept incl viz
+""".split())
+# These only abbreviate before a number ("No. 5", "Art. 6 GDPR", "Jan. 1"): "the answer is no."
+# and "San Francisco, CA." do end sentences.
+NUMBER_ABBREVIATIONS = frozenset("""
+no nos sec secs art arts para paras fig figs p pp ca vol
+jan feb mar apr jun jul aug sep sept oct nov dec
 """.split())
 
 # A boundary: sentence punctuation (and closing quotes or brackets), whitespace, then something
 # that starts a sentence. Tokenised corpora put a space before the period (" . "), so that counts too.
-BOUNDARY = regex.compile(r'(?<=[.!?])["\'\u201d\u2019)\]]*\s+(?=["\'\u201c\u2018(\[]?[\p{Lu}\p{N}§])'
+# Group "close" holds the closing quotes or brackets, which stay with the sentence they close.
+BOUNDARY = regex.compile(r'(?<=[.!?])(?P<close>["\'\u201d\u2019)\]]*)\s+(?=["\'\u201c\u2018(\[]?[\p{Lu}\p{N}§])'
                          r'|(?<=\s[.!?])\s+(?=\S)')
 WORD_BEFORE = regex.compile(r"(\S+)\s*$")
 LIST_MARKER = regex.compile(r"^\s*(?:[-*\u2022\u25cf\u25aa\u2013]|\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.)])\s+",
@@ -55,9 +61,12 @@ def text_blocks(text: str) -> list[Block]:
 
 
 def guess_kind(line: str) -> str:
-    if LIST_MARKER.match(line):
-        rest = LIST_MARKER.sub("", line, count=1)
-        return "heading" if _looks_like_heading(rest) else "item"
+    marker = LIST_MARKER.match(line)
+    if marker:
+        # "10. Termination" is a numbered heading; "- your name" or "\u2022 Email" is a list item.
+        numbered = marker.group().strip()[-1:] in ".)"
+        rest = line[marker.end():]
+        return "heading" if numbered and _looks_like_heading(rest) else "item"
     return "heading" if _looks_like_heading(line) else "text"
 
 
@@ -66,15 +75,21 @@ def _looks_like_heading(line: str) -> bool:
     return 0 < len(words) <= 10 and not TERMINAL.search(line)
 
 
-def _is_abbreviation(before: str) -> bool:
+def _is_abbreviation(before: str, after: str) -> bool:
     token = WORD_BEFORE.search(before)
     if not token:
         return False
     word = token.group(1).rstrip(".!?\"')\u201d\u2019").lstrip("(\"'\u201c\u2018").lower()
     if word in ABBREVIATIONS:
         return True
-    # Initials ("J.", "A.B.") and list numbers ("10.", "4.2.") do not end sentences.
-    return bool(regex.fullmatch(r"(?:\p{L}\.)*\p{L}|\d+(?:\.\d+)*", word))
+    if word in NUMBER_ABBREVIATIONS:
+        return after[:1].isdigit()
+    # A list number that opens the clause ("2. We share ...") does not end it; a number that
+    # closes a sentence ("... in Section 10.4. The", "... in 2023. We") does.
+    if regex.fullmatch(r"\d+(?:\.\d+)*", word):
+        return token.start() == len(before) - len(before.lstrip())
+    # Initials ("J.", "A.B.") do not end sentences.
+    return bool(regex.fullmatch(r"(?:\p{L}\.)*\p{L}", word))
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -83,9 +98,9 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     # The "1." of a list item is not a sentence of its own.
     search_from = marker.end() if marker else start
     for m in BOUNDARY.finditer(text, search_from, end):
-        if text[m.start() - 1] == "." and _is_abbreviation(text[cursor:m.start()]):
+        if text[m.start() - 1] == "." and _is_abbreviation(text[cursor:m.start()], text[m.end():m.end() + 1]):
             continue
-        spans.append((cursor, m.start()))
+        spans.append((cursor, m.end("close") if m.group("close") is not None else m.start()))
         cursor = m.end()
     spans.append((cursor, end))
     return [s for piece in spans for s in _cap(text, *piece) if s[1] > s[0]]
