@@ -10,6 +10,7 @@ import regex
 
 from .cache import AnalysisCache, request_key
 from .extract import Extracted, extract_html, extract_text
+from .limits import check_text_length
 from .match import Finding, Matcher
 from .score import grade
 from .segment import Clause, segment
@@ -53,6 +54,9 @@ class Analyzer:
         self.matcher = matcher
         self.max_seconds = max_seconds
         self.cache = AnalysisCache()  # per rule set: a new Analyzer starts empty
+        # The server swaps in a time-capped extractor and a text-length cap (limits.cap_extraction).
+        self.extract_html = extract_html
+        self.max_chars: int | None = None
 
     def analyze(self, *, html: str | None = None, text: str | None = None, url: str = "",
                 title: str = "") -> Analysis:
@@ -67,7 +71,9 @@ class Analyzer:
 
     def _analyze(self, *, html: str | None, text: str | None, url: str, title: str) -> Analysis:
         started = time.monotonic()
-        extracted: Extracted = extract_html(html, url or None) if html is not None else extract_text(text or "")
+        extracted: Extracted = self.extract_html(html, url or None) if html is not None else extract_text(text or "")
+        if self.max_chars is not None:
+            check_text_length(extracted.text, self.max_chars)
         clauses = segment(extracted.text, extracted.blocks)
         deadline = started + self.max_seconds if self.max_seconds else None
         findings, warnings = self.matcher.scan(extracted.text, clauses, deadline=deadline)

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from .diff import diff_versions
 from .extract import ExtractionError
+from .limits import LimitExceeded
 from .match import MatchTimeout
 from .security import check_request
 
@@ -98,6 +99,8 @@ def analyze():
     vendor, doc_type = s.vendors.for_url(req["url"]) if req["url"] else (None, None)
     try:
         analysis = s.analyzer.analyze(html=req["html"], text=req["text"], url=req["url"], title=req["title"])
+    except LimitExceeded as exc:
+        raise ApiError(exc.code, str(exc), exc.status) from None
     except ExtractionError as exc:
         raise ApiError("no_text", str(exc), 422) from None
     except MatchTimeout as exc:

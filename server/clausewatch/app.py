@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from .analyze import Analyzer
 from .config import Settings
+from .limits import cap_extraction
 from .security import Forbidden, check_host, check_request, cors_headers
 from .store import Store
 from .vendors import Vendors, load_vendors
@@ -42,7 +43,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
     if services is None:
-        services = Services(settings=settings, analyzer=Analyzer.from_settings(settings),
+        # Extraction runs in killable worker processes with a time cap (limits.py).
+        services = Services(settings=settings, analyzer=cap_extraction(Analyzer.from_settings(settings)),
                             store=Store(settings.db_path), vendors=load_vendors(settings.vendors_path))
     if services.watcher is None:
         from .watch import Watcher

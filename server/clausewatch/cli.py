@@ -79,7 +79,7 @@ def rules_check():
         loaded, warnings = load_rules(settings.rules_dir, settings.user_rules_dir)
     except RuleError as exc:
         raise click.ClickException(str(exc)) from None
-    problems = [p for rule in loaded for p in check_rule(rule)]
+    problems = [p for rule in loaded for p in check_rule(rule, backtracking=True)]
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
     for p in problems:

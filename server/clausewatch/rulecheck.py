@@ -6,9 +6,16 @@ from .match import apply_rule
 from .rules import Rule
 
 
-def check_rule(rule: Rule) -> list[str]:
-    """Problems with one rule, each a sentence naming the file; empty when the rule is sound."""
+def check_rule(rule: Rule, backtracking: bool = False) -> list[str]:
+    """Problems with one rule, each a sentence naming the file; empty when the rule is sound.
+
+    `backtracking` also times the patterns for ReDoS (redos.py, a few seconds for all rules); user
+    rules were already timed when they were loaded, and a slow one was not loaded.
+    """
     problems = []
+    if backtracking and not rule.user:
+        from .redos import check_rule as redos_problems
+        problems += redos_problems(rule)
     for example in rule.examples_match:
         if apply_rule(rule, example) is None:
             problems.append(f"{rule.path}: examples.match: does not match: {example!r}")

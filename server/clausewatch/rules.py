@@ -154,11 +154,16 @@ def load_rules(builtin: Path, user_dir: Path | None = None) -> tuple[list[Rule],
         seen[rule.id] = rule.path
     warnings: list[str] = []
     if user_dir and Path(user_dir).is_dir():
+        from .redos import first_slow
         for path in rule_files(user_dir):
             try:
                 rule = load_file(path, user=True)
                 if rule.id in seen:
                     raise RuleError(path, "id", f"{rule.id!r} is already a rule ({seen[rule.id]})")
+                # A user rule that backtracks catastrophically would stall every analysis (redos.py).
+                slow = first_slow(rule)
+                if slow is not None:
+                    raise RuleError(path, slow.key, slow.problem)
             except RuleError as exc:
                 warnings.append(f"user rule disabled: {exc}")
                 continue

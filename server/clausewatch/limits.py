@@ -1,0 +1,200 @@
+"""Caps on what one analysis may cost: extraction time (in a killable worker) and text length.
+
+Why a worker process: trafilatura and lxml run in C and in long pure-Python loops that no thread
+can interrupt. Measured on 2 cores: 5 MB of paragraphs take 34 s to extract, 5 MB of one sentence
+10 s, and segmenting 5 MB of text another 10 s. A request must not hold a server thread (and the
+GIL) that long, so the server extracts in a small pool of worker processes; one that runs past
+EXTRACT_SECONDS is killed and replaced, and the request gets a 503 `extraction_timeout`. Workers
+also let two extractions run on two cores. Text past MAX_TEXT_CHARS (10x the longest real policy
+we know) gets a 413 `text_too_long` before segmentation, so segment and match stay bounded too.
+
+The workers deny themselves the network (an audit hook refuses every socket), so a bug in a
+parser can never make analysis fetch anything.
+
+The CLI and the tests of the pure pipeline extract in-process; `cap_extraction` is for the server.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import os
+import queue
+import sys
+import threading
+
+from .extract import ExtractionError, extract_html
+
+log = logging.getLogger(__name__)
+
+EXTRACT_SECONDS = float(os.environ.get("CLAUSEWATCH_EXTRACT_SECONDS", "8"))
+MAX_TEXT_CHARS = int(os.environ.get("CLAUSEWATCH_MAX_TEXT_CHARS", str(1_000_000)))
+# Waiting for a free worker (other requests are extracting) and for a new worker to import.
+QUEUE_SECONDS = 60.0
+STARTUP_SECONDS = 60.0
+
+
+class LimitExceeded(ExtractionError):
+    """A cap was hit; `code` and `status` are what the API answers."""
+
+    code, status = "limit_exceeded", 503
+
+
+class ExtractionTimeout(LimitExceeded):
+    code, status = "extraction_timeout", 503
+
+
+class ExtractionFailed(LimitExceeded):
+    code, status = "extraction_failed", 422
+
+
+class TextTooLong(LimitExceeded):
+    code, status = "text_too_long", 413
+
+
+class Busy(LimitExceeded):
+    code, status = "busy", 503
+
+
+def check_text_length(text: str, limit: int | None = None) -> None:
+    limit = MAX_TEXT_CHARS if limit is None else limit
+    if len(text) > limit:
+        raise TextTooLong(f"the page's text is {len(text):,} characters; clausewatch reads at most {limit:,}")
+
+
+def deny_network() -> None:
+    """From now on, this process cannot open, connect or resolve a socket (audit hooks stay)."""
+    blocked = ("socket.connect", "socket.bind", "socket.getaddrinfo", "socket.gethostbyname",
+               "socket.sendto", "urllib.Request")
+
+    def hook(event, _args):
+        if event in blocked:
+            raise PermissionError(f"clausewatch extraction may not use the network ({event})")
+    sys.addaudithook(hook)
+
+
+def _serve(requests, replies) -> None:
+    """The worker's loop: (html, url) in, ("ok", Extracted) | ("no_text", msg) | ("error", msg) out."""
+    deny_network()
+    replies.send("ready")
+    while True:
+        try:
+            html, url = requests.recv()
+        except (EOFError, OSError):
+            return  # the server went away
+        try:
+            replies.send(("ok", extract_html(html, url)))
+        except ExtractionError as exc:
+            replies.send(("no_text", str(exc)))
+        except Exception as exc:  # noqa: BLE001 - any parser failure is this page's problem only
+            replies.send(("error", f"{type(exc).__name__}: {exc}"[:300]))
+
+
+class _Worker:
+    def __init__(self, ctx):
+        # One-way pipes (os.pipe), not socketpairs: the server opens no socket for analysis.
+        req_r, self.requests = ctx.Pipe(duplex=False)
+        self.replies, rep_w = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_serve, args=(req_r, rep_w), daemon=True, name="clausewatch-extract")
+        self.proc.start()
+        req_r.close()
+        rep_w.close()
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        if self.ready:
+            return
+        if not self.replies.poll(STARTUP_SECONDS) or self.replies.recv() != "ready":
+            raise ExtractionFailed("the extraction worker did not start")
+        self.ready = True
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.join(5)
+        self.requests.close()
+        self.replies.close()
+
+
+class ExtractionPool:
+    """At most `size` worker processes, started on first use, each doing one extraction at a time."""
+
+    def __init__(self, size: int | None = None, seconds: float = EXTRACT_SECONDS):
+        self.size = size or max(1, min(4, os.cpu_count() or 1))
+        self.seconds = seconds
+        self._ctx = multiprocessing.get_context("spawn")  # never fork a process that runs threads
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._lock = threading.Lock()
+        self._all: set[_Worker] = set()
+
+    def _acquire(self) -> _Worker:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if len(self._all) < self.size:
+                worker = _Worker(self._ctx)
+                self._all.add(worker)
+                return worker
+        try:
+            return self._idle.get(timeout=QUEUE_SECONDS)
+        except queue.Empty:
+            raise Busy("the server is busy extracting other pages; try again") from None
+
+    def _discard(self, worker: _Worker) -> None:
+        with self._lock:
+            self._all.discard(worker)
+        worker.kill()
+
+    def extract_html(self, html: str, url: str | None = None, seconds: float | None = None):
+        seconds = self.seconds if seconds is None else seconds
+        worker = self._acquire()
+        try:
+            worker.wait_ready()
+            worker.requests.send((html, url))
+            if not worker.replies.poll(seconds):
+                raise ExtractionTimeout(f"reading the page took longer than {seconds:g} s; it was stopped")
+            status, value = worker.replies.recv()
+        except BaseException as exc:
+            # Timed out, died (a crash in C, out of memory) or interrupted: never reuse it.
+            self._discard(worker)
+            if isinstance(exc, LimitExceeded):
+                raise
+            if isinstance(exc, (EOFError, OSError)):
+                raise ExtractionFailed("the page could not be read (the extraction worker failed)") from None
+            raise
+        self._idle.put(worker)
+        if status == "ok":
+            return value
+        if status == "no_text":
+            raise ExtractionError(value)
+        log.warning("extraction failed: %s", value)  # a type and message from the parser, not page text
+        raise ExtractionFailed("the page could not be read")
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._all = list(self._all), set()
+        for worker in workers:
+            worker.kill()
+
+
+_pool: ExtractionPool | None = None
+_pool_lock = threading.Lock()
+
+
+def shared_pool() -> ExtractionPool:
+    """One pool per process: every app (and every test's app) shares its warm workers."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ExtractionPool()
+            atexit.register(_pool.close)
+        return _pool
+
+
+def cap_extraction(analyzer, pool: ExtractionPool | None = None, max_chars: int | None = None):
+    """Make `analyzer` extract HTML in worker processes and refuse oversized text. Returns it."""
+    analyzer.extract_html = (pool or shared_pool()).extract_html
+    analyzer.max_chars = MAX_TEXT_CHARS if max_chars is None else max_chars
+    return analyzer
