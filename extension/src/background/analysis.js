@@ -1,0 +1,101 @@
+// One analysis of one tab: snapshot the page through the content script, POST it to the server,
+// send the findings back to the content script to highlight, remember the result for the popup.
+import { ext, injectContent } from "../shared/platform.js";
+import { getSettings } from "../shared/settings.js";
+import { categoryLabel, SEVERITY_LABELS, tone } from "../shared/labels.js";
+import { api, ServerError } from "./server.js";
+import { getTabState, samePage, updateTabState } from "./tabstate.js";
+import { updateBadge } from "./badge.js";
+
+export class PageError extends Error {
+  constructor(message) {
+    super(message);
+    this.kind = "page";
+  }
+}
+
+const CHECKABLE = /^(https?|file):/;
+
+export function toContent(tabId, message) {
+  return ext.tabs.sendMessage(tabId, message, { frameId: 0 });
+}
+
+// The content script gets what it shows in tooltips ready-made: it knows no labels of its own.
+function forPage(findings) {
+  return findings.map((f) => ({
+    ...f,
+    label: categoryLabel(f.category),
+    tone: tone(f),
+    toneLabel: SEVERITY_LABELS[tone(f)] ?? f.severity,
+  }));
+}
+
+async function snapshot(tabId) {
+  try {
+    await injectContent(tabId);
+    return await toContent(tabId, { type: "snapshot" });
+  } catch {
+    throw new PageError("clausewatch cannot read this page. Browsers keep their own pages, " +
+      "extension stores and some built-in viewers (like PDFs) off-limits to extensions.");
+  }
+}
+
+async function postPage(page) {
+  try {
+    return await api.analyze({ url: page.url, html: page.html, title: page.title });
+  } catch (err) {
+    // A page bloated with markup may still fit as plain text.
+    if (err instanceof ServerError && err.kind === "too_large" && page.text) {
+      return api.analyze({ url: page.url, text: page.text, title: page.title });
+    }
+    throw err;
+  }
+}
+
+export async function analyseTab(tabId, { force = false } = {}) {
+  const tab = await ext.tabs.get(tabId);
+  if (!CHECKABLE.test(tab.url ?? "")) {
+    throw new PageError("This is a browser page, not a website: there are no terms here to check.");
+  }
+  const state = await getTabState(tabId);
+  if (!force && state?.analysis && samePage(state.analysis.url, tab.url)) {
+    // Same page and its marks are still there (no reload): reuse, do not analyse twice.
+    const ping = await toContent(tabId, { type: "ping" }).catch(() => null);
+    if (ping?.analysisId && ping.analysisId === state.analysis.id) return state.analysis;
+  }
+  const page = await snapshot(tabId);
+  const { server } = await getSettings();
+  const result = await postPage(page);
+  const findings = forPage(result.findings ?? []);
+  const id = String(result.report_id ?? result.document?.content_hash ?? Date.now());
+  let anchored;
+  try {
+    anchored = await toContent(tabId, { type: "highlight", analysisId: id, findings });
+  } catch {
+    anchored = { found: [], missing: findings.map((f) => f.id) };
+  }
+  const analysis = {
+    id,
+    url: tab.url,
+    title: page.title,
+    server,
+    at: Date.now(),
+    result: { ...result, findings },
+    missing: anchored?.missing ?? [],
+    highlights: true,
+  };
+  await updateTabState(tabId, { analysis });
+  await updateBadge(tabId);
+  return analysis;
+}
+
+export async function setHighlights(tabId, on) {
+  await toContent(tabId, { type: "set-highlights", on: Boolean(on) });
+  const state = await getTabState(tabId);
+  if (state?.analysis) await updateTabState(tabId, { analysis: { ...state.analysis, highlights: Boolean(on) } });
+  return { on: Boolean(on) };
+}
+
+export async function scrollToFinding(tabId, findingId) {
+  return toContent(tabId, { type: "scroll-to", id: String(findingId) });
+}

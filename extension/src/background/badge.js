@@ -1,0 +1,147 @@
+// All badge logic: updateBadge(tabId) decides what one tab's badge says, from (1) the analysis
+// of the page the user asked for, or (2) the vendor's site status when the host is a known vendor.
+import { ext, setBadge } from "../shared/platform.js";
+import { getSettings } from "../shared/settings.js";
+import { GRADE_COLOURS, GRADE_MEANINGS, PENDING_COLOUR } from "../shared/labels.js";
+import { hasChanges } from "../shared/changes.js";
+import { api } from "./server.js";
+import { matchVendor, vendorIndex } from "./vendors.js";
+import { getTabState, samePage, updateTabState } from "./tabstate.js";
+
+const IDLE = { text: "", title: "clausewatch: check this page's terms" };
+const RECHECK_MS = 15_000;
+const RECHECKS = 8;
+
+const latest = new Map(); // tabId -> number of the newest updateBadge call; older ones give way
+const rechecks = new Map(); // tabId -> { timer, left } while a vendor's analysis is pending
+
+export function gradeLetter(grade) {
+  const letter = typeof grade === "object" && grade ? grade.grade : grade;
+  return /^[A-E]$/.test(letter ?? "") ? letter : null;
+}
+
+function when(value) {
+  if (!value) return "at an unknown time";
+  const date = new Date(typeof value === "number" && value < 1e12 ? value * 1000 : value);
+  return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleString();
+}
+
+export function httpHost(url) {
+  try {
+    const u = new URL(url);
+    return u.protocol === "http:" || u.protocol === "https:" ? u.hostname : null;
+  } catch {
+    return null;
+  }
+}
+
+function analysedView(analysis) {
+  const g = analysis.result.grade ?? {};
+  const letter = gradeLetter(g);
+  if (!letter) return IDLE;
+  const changed = hasChanges(analysis.result.changes);
+  const colours = GRADE_COLOURS[letter];
+  return {
+    text: letter + (changed ? "!" : ""),
+    color: colours.bg,
+    textColor: colours.fg,
+    title: `clausewatch: this page is graded ${letter}, ${g.meaning ?? GRADE_MEANINGS[letter]}` +
+      ` (${g.risks ?? 0} risky clauses, ${g.protections ?? 0} protections). Analysed ${when(analysis.at)}.` +
+      (changed ? "\nIt changed since you last read it: open clausewatch to see what changed." : ""),
+  };
+}
+
+function siteView(site, name) {
+  const letter = site.status === "analysed" ? gradeLetter(site.grade) : null;
+  if (!letter) {
+    return {
+      text: "…",
+      color: PENDING_COLOUR.bg,
+      textColor: PENDING_COLOUR.fg,
+      title: site.requested === false
+        ? `clausewatch: ${name} has no analysis yet, and your server is not fetching policies.` +
+          ` Open ${name}'s terms and click clausewatch to grade them.`
+        : `clausewatch: ${name} has no analysis yet. Analysis of its terms was requested` +
+          " from your clausewatch server; the badge shows the grade when it is done.",
+    };
+  }
+  const colours = GRADE_COLOURS[letter];
+  const meaning = (typeof site.grade === "object" && site.grade?.meaning) || GRADE_MEANINGS[letter];
+  return {
+    text: letter + (site.changed ? "!" : ""),
+    color: colours.bg,
+    textColor: colours.fg,
+    title: `clausewatch: ${name}'s terms are graded ${letter}, ${meaning}. Computed ${when(site.analysed_at)}.` +
+      (site.changed ? "\nThey changed since you last read them: open clausewatch to see what changed." : ""),
+  };
+}
+
+// Ask again while the server works on a pending vendor, a few times, then stop.
+function scheduleRecheck(tabId, pending) {
+  const entry = rechecks.get(tabId);
+  if (!pending) {
+    if (entry) clearTimeout(entry.timer);
+    rechecks.delete(tabId);
+    return;
+  }
+  if (entry?.timer) return;
+  const left = entry ? entry.left : RECHECKS;
+  if (left <= 0) return;
+  const timer = setTimeout(() => {
+    rechecks.set(tabId, { timer: null, left: left - 1 });
+    updateBadge(tabId);
+  }, RECHECK_MS);
+  rechecks.set(tabId, { timer, left });
+}
+
+async function badgeView(tab) {
+  const state = await getTabState(tab.id);
+  if (state?.analysis && samePage(state.analysis.url, tab.url)) return analysedView(state.analysis);
+  const host = httpHost(tab.url);
+  if (!host || !(await getSettings()).autoBadge) return IDLE;
+  const hit = matchVendor(host, await vendorIndex());
+  if (!hit) {
+    if (state?.site) await updateTabState(tab.id, { site: null });
+    return IDLE; // not a known vendor: the server is never asked about this host
+  }
+  let site;
+  try {
+    site = await api.site(host);
+  } catch (err) {
+    return { ...IDLE, title: `clausewatch: cannot grade ${hit.vendor.name}. ${err.message}` };
+  }
+  const name = site.vendor?.name ?? hit.vendor.name;
+  await updateTabState(tab.id, { site: { ...site, host, name, url: tab.url } });
+  scheduleRecheck(tab.id, site.status !== "analysed");
+  return siteView(site, name);
+}
+
+export async function updateBadge(tabId) {
+  const seq = (latest.get(tabId) ?? 0) + 1;
+  latest.set(tabId, seq);
+  let tab;
+  try {
+    tab = await ext.tabs.get(tabId);
+  } catch {
+    return null; // closed
+  }
+  const view = await badgeView(tab);
+  if (latest.get(tabId) !== seq) return null;
+  try {
+    await setBadge(tabId, view);
+  } catch {
+    // The tab closed while we looked.
+  }
+  return view;
+}
+
+export function forgetBadge(tabId) {
+  scheduleRecheck(tabId, false);
+  latest.delete(tabId);
+}
+
+// At start-up (the worker may have slept through navigations) every open tab gets its badge.
+export async function updateAllBadges() {
+  const tabs = await ext.tabs.query({});
+  await Promise.all(tabs.map((t) => updateBadge(t.id)));
+}
