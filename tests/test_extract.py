@@ -110,6 +110,14 @@ def test_terms_in_a_footer_are_kept():
     assert "Home" not in got.text  # the <nav> is still chrome
 
 
+def test_a_page_that_is_all_chrome_still_gives_its_text():
+    # A short cookie policy in <div class="cookie-policy"> looks like a banner, and trafilatura
+    # drops "cookie" classes too: the text is still better than "no readable text".
+    got = extract_html(page("<div class='cookie-policy'><p>We use cookies to keep you signed in.</p></div>"))
+    assert got.text == "We use cookies to keep you signed in."
+    assert got.method in ("trafilatura", "dom-all")
+
+
 def test_hydration_json_is_not_read_twice():
     got = extract_html((FIXTURES / "extract_hydrated.html").read_text(encoding="utf-8"))
     assert got.text.count("royalty-free license") == 1

@@ -7,7 +7,7 @@ texts (bench/extraction.py, figures in bench/extraction.md):
   is clearly site chrome (menus, link lists, consent pop-ups). It keeps accordion headings in
   <button>, hidden FAQ answers and <div>/<span> layouts that trafilatura's main-content guess
   drops, does not repeat text, and is about 6x faster. It is the primary pass.
-- trafilatura (XML, favor_recall) is the fallback when the DOM pass finds no text at all. As the
+- trafilatura (XML, favor_recall) is the fallback when all the DOM pass read was chrome. As the
   primary pass (the old design) it kept 0.64 of the reference words and repeated nested text;
   as the judge of which DOM blocks are "main content" it lost recall and gained no precision.
 
@@ -114,9 +114,15 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     text, blocks = _assemble(extract_simple.pieces(tree))
     method = "dom"
     if not text.strip():
-        # Everything the DOM pass read was chrome: let trafilatura judge the raw page.
+        # All the DOM pass read looked like chrome: let trafilatura judge the raw page, and if it
+        # finds nothing either, the page is its chrome (a short <div class="cookie-policy">).
         text, blocks = _assemble(_trafilatura_pieces(html, url))
         method = "trafilatura"
+        if not text.strip():
+            tree = lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
+            extract_simple.clean(tree, chrome=False)
+            text, blocks = _assemble(extract_simple.pieces(tree))
+            method = "dom-all"
     if not text.strip():
         raise ExtractionError("no readable text found on the page")
     return Extracted(text, blocks, title, method)

@@ -58,10 +58,12 @@ def _is_chrome(el) -> bool:
     return tag not in ("header", "footer") and total <= CHROME_MAX_WORDS
 
 
-def clean(tree) -> None:
-    """Drop what is never policy text, in place."""
+def clean(tree, chrome: bool = True) -> None:
+    """Drop what is never policy text and, unless chrome=False, site chrome, in place."""
     for bad in tree.xpath("//" + " | //".join(DROP)):
         bad.drop_tree()
+    if not chrome:
+        return
     # Outermost first, so a big content <div class="...share..."> is judged before its children
     # and a dropped element's children are not judged at all.
     todo = [tree]
