@@ -64,6 +64,7 @@ def _one_request(url: str, deadline: float, max_bytes: int, timeout: float):
     else:
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=remaining)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    response = None
     try:
         conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.8",
                                            "Accept-Encoding": "identity", "Connection": "close"})
@@ -77,7 +78,7 @@ def _one_request(url: str, deadline: float, max_bytes: int, timeout: float):
         while True:
             if time.monotonic() > deadline:
                 raise FetchError(f"{url}: took longer than {timeout:g} s")
-            chunk = response.read(64 * 1024)
+            chunk = response.read1(64 * 1024)  # what has arrived: a slow drip cannot outlast the deadline
             if not chunk:
                 break
             size += len(chunk)
@@ -86,6 +87,9 @@ def _one_request(url: str, deadline: float, max_bytes: int, timeout: float):
             chunks.append(chunk)
         return response.status, None, response.getheader("Content-Type") or "", b"".join(chunks)
     finally:
+        # A "Connection: close" response owns the socket once getresponse() returns: close both.
+        if response is not None:
+            response.close()
         conn.close()
 
 
