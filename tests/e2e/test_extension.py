@@ -95,6 +95,11 @@ def test_marks_sit_on_the_clauses_of_a_real_terms_page(browser, real_terms, fres
     assert arbitration["explanation"].split()[0] in tooltip.inner_text()
     page.screenshot(path=str(artifacts / "highlighted-page.png"))
     assert popup.locator("li.finding").count() == len(findings)
+    # Keyboard users get the same card: each clause is one tab stop.
+    page.mouse.move(0, 0)
+    tooltip.wait_for(state="hidden")
+    page.locator("mark.cw-mark[tabindex='0']").first.focus()
+    tooltip.wait_for(state="visible")
 
 
 def test_popup_lists_findings_and_clicking_scrolls_the_page(browser, pages, fresh_pages, artifacts):
@@ -269,3 +274,38 @@ def test_a_clause_that_is_not_on_the_page_is_reported(browser, pages, fresh_page
     assert reply == {"found": ["a"], "missing": ["b"]}
     assert norm("".join(page.locator("mark.cw-mark").all_inner_texts())) == norm("We may terminate your account at any time.")
     assert page.locator("mark.cw-match").inner_text() == "terminate"
+
+
+def test_automatic_analysis_of_a_terms_page_when_turned_on(browser, pages, fresh_pages):
+    # Off by default: a terms page opens without marks.
+    url = pages.add("/auto/terms-of-service.html", (FIXTURES / "zoom_terms_v1.html").read_bytes())
+    page, _ = browser.open(url)
+    fresh_pages.append(page)
+    page.wait_for_load_state("load")
+    assert page.locator("mark.cw-mark").count() == 0
+    # On (loopback pages are within the manifest's host permissions, so no prompt is needed here).
+    browser.sw.evaluate("() => chrome.storage.local.set({autoAnalyze: true})")
+    try:
+        page2, _ = browser.open(url + "?again")
+        fresh_pages.append(page2)
+        wait_for(lambda: page2.locator("mark.cw-mark").count() > 0, timeout=30, message="automatic highlights")
+        # By now the first page, opened while the option was off, would have been analysed too.
+        assert page.locator("mark.cw-mark").count() == 0
+    finally:
+        browser.sw.evaluate("() => chrome.storage.local.set({autoAnalyze: false})")
+
+
+def test_options_page_shows_the_settings_and_tests_the_connection(browser, fresh_pages, artifacts):
+    page = browser.ctx.new_page()
+    fresh_pages.append(page)
+    page.goto(f"chrome-extension://{browser.ext_id}/src/options/options.html")
+    wait_for(lambda: page.locator("#server").input_value() == browser.server, message="the stored address")
+    assert page.locator("#autoBadge").is_checked() and not page.locator("#autoAnalyze").is_checked()
+    page.locator("#check").click()
+    wait_for(lambda: "Connected" in page.locator("#server-status").inner_text(), message="a connection report")
+    # An address off this computer is refused before it is stored.
+    page.locator("#server").fill("http://example.com:8787")
+    page.locator("#server").dispatch_event("change")
+    wait_for(lambda: "on this computer" in page.locator("#server-status").inner_text(), message="a refusal")
+    assert browser.sw.evaluate("async () => (await chrome.storage.local.get('server')).server") == browser.server
+    page.screenshot(path=str(artifacts / "options.png"))

@@ -19,7 +19,7 @@ async function check() {
   const res = await ext.runtime.sendMessage({ type: "check-server", server: address })
     .catch((err) => ({ ok: false, error: { message: String(err?.message ?? err) } }));
   if (res.ok) {
-    const v = res.data?.version ? ` (version ${res.data.version})` : "";
+    const v = res.data?.rules ? ` with ${res.data.rules} rules` : "";
     say(status, `Connected: the clausewatch server answers at ${address}${v}.`, "good");
   } else if (res.error?.kind === "offline") {
     say(status, `No server at ${address}. Start it with ./dev serve from your clausewatch checkout.`, "bad");
