@@ -24,8 +24,8 @@ hydration JSON included). Text that is nowhere in the file cannot be extracted. 
 share of the reference; a page that holds < 5% is listed as a mismatch.
 
 Figures, before and after, what did not work and the mismatched pages: bench/extraction.md.
-After (2026-11-28): recall 0.994 mean, 0.915 min, 39/40 pages >= 0.95 (4 mismatched pages apart);
-precision 0.962 mean; 8 ms median, 21 ms p95 CPU per page (was 0.985 / 0.824 / 38, 0.869, 45 / 325).
+After (2026-11-28): recall 0.993 mean, 0.891 min, 39/40 pages >= 0.95 (4 mismatched pages apart);
+precision 0.969 mean; 9 ms median, 24 ms p95 CPU per page (was 0.985 / 0.824 / 38, 0.869, 45 / 325).
 """
 
 from __future__ import annotations

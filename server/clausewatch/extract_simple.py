@@ -19,6 +19,10 @@ CHROME_ROLES = {"navigation", "banner", "contentinfo", "search", "menu", "menuba
 CHROME_WORDS = re.compile(r"cookie|consent|gdpr|onetrust|banner|navbar|nav-|-nav|navigation|menu|"
                           r"breadcrumb|share|social|skip-?link|newsletter|toast|modal", re.IGNORECASE)
 CONSENT = re.compile(r"cookie|consent", re.IGNORECASE)
+# Unlabelled chrome found by what it says: a consent bar's buttons, a "Related articles" list.
+CONSENT_BUTTON = re.compile(r"(accept|reject|allow|decline|agree|deny)\b", re.IGNORECASE)
+# Not "More resources" or "See also": Meta's privacy policy uses those for its own sections.
+RELATED = re.compile(r"related (articles|posts|stories)\b|you may also like", re.IGNORECASE)
 # A chrome-looking element with more words than this, most of them not links, is content.
 CHROME_MAX_WORDS = 120
 # Only these can be chrome; a heading, paragraph or list item never is on its own.
@@ -58,12 +62,38 @@ def _is_chrome(el) -> bool:
     return tag not in ("header", "footer") and total <= CHROME_MAX_WORDS
 
 
+def _drop_by_content(tree) -> None:
+    # From a consent button up to the largest short ancestor that speaks of cookies (OpenAI's
+    # help centre bar is a bare <div class="fixed bottom-0">); from a "Related articles" heading
+    # to its short section. Both are looked for from the few elements that can start them, so
+    # the pass stays linear.
+    starts = [(b, CONSENT) for b in tree.iter("button") if CONSENT_BUTTON.match(b.text_content().strip())]
+    starts += [(h, None) for h in tree.iter("h2", "h3", "h4") if RELATED.match(h.text_content().strip())]
+    for el, needs in starts:
+        if el.getroottree().getroot() is not tree.getroottree().getroot():
+            continue  # already dropped with an earlier one
+        target = None
+        for anc in el.iterancestors():
+            if anc.tag not in CONTAINERS or anc.tag in ("ul", "ol", "span"):
+                if anc.tag in ("body", "main", "article", "html"):
+                    break
+                continue
+            text = anc.text_content()
+            if _words(text) > CHROME_MAX_WORDS:
+                break
+            if needs is None or needs.search(text):
+                target = anc
+        if target is not None and target.getparent() is not None:
+            target.drop_tree()
+
+
 def clean(tree, chrome: bool = True) -> None:
     """Drop what is never policy text and, unless chrome=False, site chrome, in place."""
     for bad in tree.xpath("//" + " | //".join(DROP)):
         bad.drop_tree()
     if not chrome:
         return
+    _drop_by_content(tree)
     # Outermost first, so a big content <div class="...share..."> is judged before its children
     # and a dropped element's children are not judged at all.
     todo = [tree]
