@@ -309,3 +309,18 @@ def test_options_page_shows_the_settings_and_tests_the_connection(browser, fresh
     wait_for(lambda: "on this computer" in page.locator("#server-status").inner_text(), message="a refusal")
     assert browser.sw.evaluate("async () => (await chrome.storage.local.get('server')).server") == browser.server
     page.screenshot(path=str(artifacts / "options.png"))
+
+
+def test_a_finding_that_cannot_be_placed_is_listed_with_the_reader_view(browser, pages, fresh_pages):
+    # The server reads the hidden paragraph; the page does not show it, so there is nowhere to mark it.
+    url = pages.add("/hidden.html", "<!doctype html><title>Terms</title><main><h1>Terms</h1>"
+                    "<p>We may modify these Terms at any time without notice.</p>"
+                    "<p style='display:none'>We may terminate your account at any time, for any reason, "
+                    "without notice.</p></main>")
+    page, popup, _ = analyse(browser, url, fresh_pages)
+    missing = popup.locator("li.finding.missing")
+    assert missing.count() == 1 and "not found on page" in missing.inner_text()
+    assert missing.get_attribute("data-category") == "unilateral_termination"
+    assert missing.locator("a").get_attribute("href").startswith(browser.server + "/report/")
+    placed = popup.locator("li.finding:not(.missing)")
+    assert placed.count() == 1 and page.locator("mark.cw-mark").count() >= 1

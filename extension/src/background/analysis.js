@@ -32,7 +32,9 @@ function forPage(findings) {
 
 async function snapshot(tabId) {
   try {
-    await injectContent(tabId);
+    // Inject once per page load: a content script that answers is already there with its CSS.
+    const present = await toContent(tabId, { type: "ping" }).then(() => true, () => false);
+    if (!present) await injectContent(tabId);
     return await toContent(tabId, { type: "snapshot" });
   } catch {
     throw new PageError("clausewatch cannot read this page. Browsers keep their own pages, " +
