@@ -157,7 +157,8 @@ def run(extract=extract_html, worst: int = 8, show_all: bool = False, out=print)
     out("  recall raw_rec  prec  held method       ms  page")
     shown = sorted(results, key=lambda x: (x[0]["held"] >= MISMATCH, x[0]["recall"]))
     if not show_all:
-        shown = [x for x in shown if x[0]["held"] < MISMATCH] + [x for x in shown if x[0]["held"] >= MISMATCH][:worst]
+        mismatched = [x for x in shown if x[0]["held"] < MISMATCH]
+        shown = mismatched + [x for x in shown if x[0]["held"] >= MISMATCH][:worst]
     for r, name in shown:
         flag = "  MISMATCH" if r["held"] < MISMATCH else ""
         out(f"  {r['recall']:.3f}  {r['raw_recall']:.3f}  {r['precision']:.2f}  {r['held']:.2f} "

@@ -140,8 +140,8 @@ def test_no_text_raises(html):
 TEXT_CASES = [
     ("hard-wrapped lines are joined, blank lines end paragraphs",
      "Privacy Policy\n\nWe collect your name and\nyour email address when you\nsign up.\n\nWe keep it.",
-     [("heading", "Privacy Policy"), ("text", "We collect your name and your email address when you sign up."),
-      ("text", "We keep it.")]),
+     [("heading", "Privacy Policy"),
+      ("text", "We collect your name and your email address when you sign up."), ("text", "We keep it.")]),
     ("list items stay items and keep their wrapped lines",
      "We share data with:\n- advertisers, who may\n  combine it with other data;\n- analytics providers.\n"
      "* partners\n\u2022 affiliates",
