@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import warnings
 from re import _constants as C  # noqa: N812
 from re import _parser as sre_parse
 
@@ -112,9 +113,12 @@ def keywords(pattern: regex.Pattern) -> Condition:
 @functools.lru_cache(maxsize=4096)
 def _keywords(source: str, verbose: bool) -> Condition:
     try:
-        parsed = sre_parse.parse(source, re.VERBOSE if verbose else 0)
-    except (re.error, ValueError, TypeError, OverflowError, RecursionError):
-        return ()  # regex-module syntax (\p{L}, (?V1), ...): no keywords, always run
+        with warnings.catch_warnings():
+            # sre warns where the regex module reads a pattern differently ("possible nested set").
+            warnings.simplefilter("error")
+            parsed = sre_parse.parse(source, re.VERBOSE if verbose else 0)
+    except (re.error, ValueError, TypeError, OverflowError, RecursionError, Warning):
+        return ()  # regex-module syntax (\p{L}, (?V1), nested sets): no keywords, always run
     sets = [s for s in _runs_and_sets(list(parsed)) if min(len(k) for k in s) >= MIN_KEYWORD]
     if any(SUSPECT & set(k) for s in sets for k in s):
         return ()

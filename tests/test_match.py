@@ -1,0 +1,129 @@
+"""The rules engine's semantics, one table row per promise of DEVELOPERS.md's rule format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clausewatch.match import Matcher, apply_rule
+from clausewatch.rules import parse_rule
+from clausewatch.segment import Clause
+
+EXAMPLES = {"match": ["a", "b", "c"], "no_match": ["d", "e", "f"]}
+
+
+def rule(rule_id="r", **keys):
+    """A rule as parse_rule makes it from a YAML mapping; the examples are not what is tested here."""
+    data = {"category": "ai_training", "message": "m", "patterns": [r"\btrain\w*"], "examples": EXAMPLES, **keys}
+    return parse_rule(Path(f"{rule_id}.yaml"), data)
+
+
+def fire(r, text):
+    hit = apply_rule(r, text)
+    return None if hit is None else (text[hit[0][0]:hit[0][1]], hit[1])
+
+
+CASES = [
+    # (why, rule keys, text, expected (highlighted text, severity) or None)
+    ("a pattern fires", {}, "We may train models on it.", ("train", "critical")),
+    ("no pattern, no finding", {}, "We keep your files.", None),
+    ("case does not matter", {}, "WE MAY TRAIN MODELS.", ("TRAIN", "critical")),
+    ("any pattern may match; the earliest is the highlight",
+     {"patterns": [r"\bmodels?\b", r"\btrain\w*"]}, "We train models.", ("train", "critical")),
+    ("the earliest match wins over the first-listed pattern",
+     {"patterns": [r"\bmodels?\b", r"\bdata\b"]}, "Data for models.", ("Data", "critical")),
+    ("requires: all must match", {"requires": [r"\byour\b", r"\bcontent\b"]},
+     "We train on your content.", ("train", "critical")),
+    ("requires: one missing, no finding", {"requires": [r"\byour\b", r"\bcontent\b"]},
+     "We train on your files.", None),
+    ("unless: any match cancels", {"unless": [r"\bnot\b", r"\bnever\b"]}, "We never train on it.", None),
+    ("unless: none matching, the rule fires", {"unless": [r"\bnot\b"]}, "We train on it.", ("train", "critical")),
+    ("highlight picks the span", {"highlight": r"\bmodels\b"}, "We train models.", ("models", "critical")),
+    ("highlight that does not match keeps the pattern's span", {"highlight": r"\bzebra\b"},
+     "We train models.", ("train", "critical")),
+    ("highlight that matches empty keeps the pattern's span", {"highlight": r"x*"},
+     "We train models.", ("train", "critical")),
+    ("severity defaults to the category's", {"category": "choice_of_law", "patterns": [r"\blaws?\b"]},
+     "The laws of Ireland.", ("laws", "low")),
+    ("declared severity", {"severity": "medium"}, "We train.", ("train", "medium")),
+    ("escalate: the first that matches sets the severity",
+     {"severity": "low", "escalate": [{"pattern": r"\bany\W+purpose", "severity": "high"},
+                                      {"pattern": r"\bmodels\b", "severity": "critical"}]},
+     "We train models for any purpose.", ("train", "high")),
+    ("escalate: none matching keeps the severity",
+     {"severity": "low", "escalate": [{"pattern": r"\bperpetual\b", "severity": "critical"}]},
+     "We train models.", ("train", "low")),
+    ("escalate may lower the severity", {"escalate": [{"pattern": r"\baggregated\b", "severity": "medium"}]},
+     "We train on aggregated data.", ("train", "medium")),
+    ("tokenised text: \\W+ spans ' , '", {"patterns": [r"\btrain\W+models\b"]},
+     "we train , models", ("train , models", "critical")),
+]
+
+
+@pytest.mark.parametrize("why,keys,text,expected", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("prefilter", [True, False], ids=["prefilter", "plain"])
+def test_rule_semantics(why, keys, text, expected, prefilter):
+    r = rule(**keys)
+    assert fire(r, text) == expected
+    # The matcher (prefilter or not) agrees with apply_rule on a one-clause text.
+    findings, warnings = Matcher([r], prefilter=prefilter).scan(text, [Clause(0, len(text), "text")])
+    assert warnings == []
+    assert [(f.match, f.severity) for f in findings] == ([expected] if expected else [])
+
+
+def clauses_of(text):
+    """One clause per sentence ending in '. ', offsets into `text`."""
+    out, start = [], 0
+    for part in text.split(". "):
+        end = start + len(part)
+        out.append(Clause(start, end, "heading" if part.isupper() else "text"))
+        start = end + 2
+    return out
+
+
+def test_one_finding_per_category_and_clause_keeping_the_worst():
+    text = "We train models for any purpose. We train models."
+    rules = [rule("low-one", severity="low"),
+             rule("worst", severity="low", escalate=[{"pattern": r"\bany\W+purpose", "severity": "critical"}]),
+             rule("tie", severity="critical"),
+             rule("other", category="content_license", patterns=[r"\bmodels\b"])]
+    findings, _ = Matcher(rules).scan(text, clauses_of(text))
+    got = [(f.start, f.category, f.severity, f.rule) for f in findings]
+    # First clause: "worst" escalates to critical, and "tie" (critical too, later) does not replace it.
+    # Second clause: "tie" is the worst. Within a clause, worst severity first.
+    assert got == [(0, "ai_training", "critical", "worst"), (0, "content_license", "high", "other"),
+                   (33, "ai_training", "critical", "tie"), (33, "content_license", "high", "other")]
+
+
+def test_offsets_point_into_the_whole_text():
+    text = "Intro sentence here. You agree we may train models on your content."
+    clauses = clauses_of(text)
+    findings, _ = Matcher([rule(highlight=r"\bmodels\b")]).scan(text, clauses)
+    (f,) = findings
+    assert text[f.start:f.end] == f.quote == "You agree we may train models on your content."
+    assert text[f.match_start:f.match_end] == f.match == "models"
+    assert f.id == f"r@{f.start}" and f.rule == "r" and f.explanation == "m"
+
+
+def test_headings_are_skipped():
+    text = "TRAINING. We train models."
+    findings, _ = Matcher([rule()]).scan(text, clauses_of(text))
+    assert [f.start for f in findings] == [10]
+
+
+def test_a_pathological_pattern_times_out_with_a_warning():
+    # Nested quantifiers on a long run of 'a' with no final 'b': exponential backtracking.
+    slow = rule("slow", patterns=[r"(?:a+)+b"])
+    fine = rule("fine", category="content_license", patterns=[r"\ba{5}"])
+    text = "a" * 5000 + " end"
+    for prefilter in (True, False):
+        findings, warnings = Matcher([slow, fine], timeout=0.01, prefilter=prefilter).scan(
+            text, [Clause(0, len(text), "text")])
+        assert warnings == ["rule slow timed out on clause at 0; skipped"]
+        assert [f.rule for f in findings] == ["fine"]  # the other rule still ran
+
+
+def test_apply_rule_lets_the_timeout_propagate():
+    with pytest.raises(TimeoutError):
+        apply_rule(rule(patterns=[r"(?:a+)+b"]), "a" * 5000, timeout=0.01)
