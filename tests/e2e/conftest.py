@@ -139,17 +139,23 @@ class Server:
         self.log.close()
 
 
-# The vendor whose policy the tests change: its terms are fetched from the page server.
+# Vendors whose policies the tests serve themselves: the server fetches them from the page server.
 WATCHED_VENDOR, WATCHED_HOST = "lyft", "lyft.com"
+PENDING_VENDOR, PENDING_HOST = "viber", "viber.com"
 
 
 @pytest.fixture(scope="session")
 def server_process(tmp_path_factory, pages):
-    vendors = (REPO / "rules" / "vendors.yaml").read_text(encoding="utf-8")
-    for doc in ("terms", "privacy"):
-        url = f"https://www.{WATCHED_HOST}/{doc}"
-        assert url in vendors, f"{url} is no longer in rules/vendors.yaml: pick another watched vendor"
-        vendors = vendors.replace(url, f"{pages.base}/{WATCHED_VENDOR}/{doc}")
+    import yaml
+    data = yaml.safe_load((REPO / "rules" / "vendors.yaml").read_text(encoding="utf-8"))
+    served = {WATCHED_VENDOR, PENDING_VENDOR}
+    for vendor in data["vendors"]:
+        if vendor["id"] in served:
+            served.discard(vendor["id"])
+            vendor["terms"] = [f"{pages.base}/{vendor['id']}/terms"]
+            vendor["privacy"] = [f"{pages.base}/{vendor['id']}/privacy"]
+    assert not served, f"vendors {served} are no longer in rules/vendors.yaml: pick others"
+    vendors = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     vendors_file = tmp_path_factory.mktemp("cw-vendors") / "vendors.yaml"
     vendors_file.write_text(vendors, encoding="utf-8")
     s = Server(tmp_path_factory.mktemp("cw-data"), tmp_path_factory.mktemp("cw-config"),
@@ -225,7 +231,7 @@ def browser(server_process, pages, tmp_path_factory):
     profile = tmp_path_factory.mktemp("chromium-profile")
     # The vendor hosts resolve to the page server; everything else that is not loopback fails fast, so
     # real pages' third-party scripts and fonts never leave the machine or slow the test.
-    vendors = ("zoom.us", WATCHED_HOST, "viber.com")  # none is on the HSTS preload list
+    vendors = ("zoom.us", WATCHED_HOST, PENDING_HOST)  # none is on the HSTS preload list
     rules = ", ".join([f"MAP {h} 127.0.0.1:{pages.port}" for h in vendors]
                       + ["MAP * ~NOTFOUND", "EXCLUDE 127.0.0.1", "EXCLUDE localhost"])
     with sync_api.sync_playwright() as pw:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .conftest import FIXTURES, WATCHED_HOST, WATCHED_VENDOR, post_json, wait_for
+from .conftest import FIXTURES, PENDING_HOST, PENDING_VENDOR, WATCHED_HOST, WATCHED_VENDOR, post_json, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -207,13 +207,20 @@ def test_a_vendors_changed_terms_mark_the_badge_until_the_popup_shows_them(brows
     wait_for(lambda: browser.badge(tab_id) == grade, message="the badge to lose its ! once seen")
 
 
-def test_a_vendor_without_an_analysis_gets_a_plain_pending_badge(browser, pages, fresh_pages):
+def test_a_vendor_without_an_analysis_gets_a_plain_pending_badge_then_its_grade(browser, pages, watcher,
+                                                                               fresh_pages):
+    pages.add("/", "<!doctype html><title>Home</title><h1>Welcome</h1>")
     page = browser.ctx.new_page()
     fresh_pages.append(page)
-    page.goto("http://viber.com/", wait_until="domcontentloaded")
-    tab_id = browser.tab_id("http://viber.com/")
+    page.goto(f"http://{PENDING_HOST}/", wait_until="domcontentloaded")
+    tab_id = browser.tab_id(f"http://{PENDING_HOST}/")
     wait_for(lambda: browser.badge(tab_id) == "…", message="a pending badge")
     assert "no analysis yet" in browser.badge_title(tab_id)
+    # The server's fetch lands (here: the watcher run by the test); the badge follows without a reload.
+    pages.add(f"/{PENDING_VENDOR}/terms", (FIXTURES / "zoom_terms_v1.html").read_bytes())
+    grade = next(o for o in watcher.run_round([PENDING_VENDOR]) if o.job.doc_type == "terms")
+    assert grade.status == "first"
+    wait_for(lambda: browser.badge(tab_id) in list("ABCDE"), timeout=20, message="the grade after the fetch")
 
 
 def test_badge_stays_silent_on_unknown_hosts(browser, pages, fresh_pages):

@@ -9,8 +9,8 @@ import { matchVendor, vendorIndex } from "./vendors.js";
 import { getTabState, samePage, updateTabState } from "./tabstate.js";
 
 const IDLE = { text: "", title: "clausewatch: check this page's terms" };
-const RECHECK_MS = 15_000;
-const RECHECKS = 8;
+// While a vendor's analysis is pending, ask again after 2, 4, 8 ... seconds, for about 4 minutes.
+const RECHECK_MS = [2_000, 4_000, 8_000, 15_000, 30_000, 60_000, 120_000];
 
 const latest = new Map(); // tabId -> number of the newest updateBadge call; older ones give way
 const rechecks = new Map(); // tabId -> { timer, left } while a vendor's analysis is pending
@@ -85,13 +85,13 @@ function scheduleRecheck(tabId, pending) {
     return;
   }
   if (entry?.timer) return;
-  const left = entry ? entry.left : RECHECKS;
-  if (left <= 0) return;
+  const step = entry ? entry.step : 0;
+  if (step >= RECHECK_MS.length) return;
   const timer = setTimeout(() => {
-    rechecks.set(tabId, { timer: null, left: left - 1 });
+    rechecks.set(tabId, { timer: null, step: step + 1 });
     updateBadge(tabId);
-  }, RECHECK_MS);
-  rechecks.set(tabId, { timer, left });
+  }, RECHECK_MS[step]);
+  rechecks.set(tabId, { timer, step });
 }
 
 async function badgeView(tab) {
