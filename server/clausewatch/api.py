@@ -116,7 +116,16 @@ def vendors():
 
 
 def _host_arg() -> str:
-    host = request.args.get("host") if request.method == "GET" else (request.get_json(silent=True) or {}).get("host")
+    if request.method == "GET":
+        host = request.args.get("host")
+    else:
+        # silent=True does not catch the RecursionError of deeply nested JSON, and a JSON list or
+        # string has no .get: both were 500s (found by tests/test_fuzz.py).
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            body = None
+        host = body.get("host") if isinstance(body, dict) else None
     if not isinstance(host, str) or not host.strip():
         raise ApiError("missing_field", "give the site's host, as ?host=zoom.us", 400)
     return host.strip()
