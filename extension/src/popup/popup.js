@@ -291,7 +291,8 @@ async function run() {
     const known = await send({ type: "tab-state", tabId });
     const block = known.ok ? siteBlock(tabId, known.data.site) : null;
     if (block) {
-      main.prepend(block);
+      show(block, el("p", { class: "muted small", id: "page-unreadable",
+        text: "This page itself could not be read, so nothing is highlighted here. The grade above is for the site's own terms." }));
       document.body.dataset.state = "site";
     }
   }
