@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from dataclasses import dataclass
 
 from flask import Flask, jsonify, request
@@ -76,7 +77,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.errorhandler(Exception)
     def unexpected(exc):
-        log.exception("unexpected error on %s %s", request.method, request.path)
+        # The frames say where it failed; the exception's message may quote the page, and page text
+        # never goes to the log (SECURITY.md), so it is left out.
+        log.error("unexpected %s on %s %s\n%s", type(exc).__name__, request.method, request.path,
+                  "".join(traceback.format_tb(exc.__traceback__)).rstrip())
         return error("internal_error", "the server failed on this request; nothing was stored", 500)
 
     return app

@@ -88,7 +88,7 @@ def _serve(requests, replies) -> None:
         except ExtractionError as exc:
             replies.send(("no_text", str(exc)))
         except Exception as exc:  # noqa: BLE001 - any parser failure is this page's problem only
-            replies.send(("error", f"{type(exc).__name__}: {exc}"[:300]))
+            replies.send(("error", type(exc).__name__))  # its message may quote the page: not logged
 
 
 class _Worker:
@@ -169,7 +169,7 @@ class ExtractionPool:
             return value
         if status == "no_text":
             raise ExtractionError(value)
-        log.warning("extraction failed: %s", value)  # a type and message from the parser, not page text
+        log.warning("extraction failed: %s", value)  # the exception's type only, never page text
         raise ExtractionFailed("the page could not be read")
 
     def close(self) -> None:
