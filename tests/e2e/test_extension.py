@@ -323,11 +323,17 @@ def test_a_finding_that_cannot_be_placed_is_listed_with_the_reader_view(browser,
     url = pages.add("/hidden.html", "<!doctype html><title>Terms</title><main><h1>Terms</h1>"
                     "<p>We may modify these Terms at any time without notice.</p>"
                     "<p style='display:none'>We may terminate your account at any time, for any reason, "
-                    "without notice.</p></main>")
+                    "without notice.</p>"
+                    "<details><summary>Disputes</summary><p>Any dispute shall be resolved exclusively by "
+                    "final and binding arbitration.</p></details></main>")
     page, popup, _ = analyse(browser, url, fresh_pages)
     missing = popup.locator("li.finding.missing")
     assert missing.count() == 1 and "not found on page" in missing.inner_text()
     assert missing.get_attribute("data-category") == "unilateral_termination"
     assert missing.locator("a").get_attribute("href").startswith(browser.server + "/report/")
     placed = popup.locator("li.finding:not(.missing)")
-    assert placed.count() == 1 and page.locator("mark.cw-mark").count() >= 1
+    assert placed.count() == 2 and page.locator("mark.cw-mark").count() >= 2
+    # A clause folded in a closed <details> is marked, and picking it opens the fold.
+    popup.locator('li.finding[data-category="arbitration"] button').click()
+    wait_for(lambda: page.evaluate("document.querySelector('details').open"), message="the fold to open")
+    wait_for(lambda: in_viewport(page, "details mark.cw-mark"), message="the folded clause in view")

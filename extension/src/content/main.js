@@ -46,6 +46,9 @@
     const group = marks.groupForFinding(id);
     const first = group?.marks[0];
     if (!first) return { found: false };
+    for (let d = first.closest("details:not([open])"); d; d = d.parentElement?.closest("details:not([open])")) {
+      d.open = true;
+    }
     const reduce = root.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
     first.scrollIntoView({ block: "center", inline: "nearest", behavior: reduce ? "auto" : "smooth" });
     for (const m of group.marks) {

@@ -13,14 +13,18 @@
   const byFinding = new Map(); // finding id -> group
 
   // Text the reader can see: skip code-ish elements, our own tooltip, and hidden subtrees
-  // (the extractor drops display:none text, so matching it would put marks nowhere visible).
+  // (marks there would be nowhere visible; such a finding is reported as not found instead).
   function textNodes() {
     const visible = new Map();
     const isVisible = (el) => {
       if (!visible.has(el)) {
         let v = true;
         if (SKIP_TAGS.has(el.tagName.toUpperCase()) || el.closest(".cw-tooltip")) v = false;
-        else if (el.checkVisibility) v = el.checkVisibility();
+        else if (el.checkVisibility && !el.checkVisibility()) {
+          // Text folded in a closed <details> is one click away: keep it (scrolling to it opens it).
+          const folded = el.closest("details:not([open])");
+          v = Boolean(folded) && folded.checkVisibility();
+        }
         visible.set(el, v);
       }
       return visible.get(el);
