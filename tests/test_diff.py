@@ -133,3 +133,31 @@ def test_normalise_and_word_edits():
 
 def test_no_older_version_is_no_diff(analyzer):
     assert diff_versions(None, version(analyzer, BASE)) is None
+
+
+REAL_PAIRS = [
+    # (older, newer): the same policy recorded at two dates (Open Terms Archive, ../shared/data)
+    ("Tp-link/Terms of Service.md", "TP-Link/Terms of Service.md"),        # 2022-10 -> 2024-09
+    ("Google/Privacy Policy.md", "Gmail/Privacy Policy.md"),              # 2026-06 (EU) -> 2026-07
+]
+
+
+@pytest.mark.parametrize("old,new", REAL_PAIRS, ids=["tp-link terms", "google privacy"])
+def test_real_versions_diff_sensibly(analyzer, shared_data, old, new):
+    import time
+    base = shared_data / "terms_corpus" / "contrib"
+    a = version(analyzer, (base / old).read_text(encoding="utf-8"), 1)
+    b = version(analyzer, (base / new).read_text(encoding="utf-8"), 2)
+    started = time.perf_counter()
+    d = diff_versions(a, b)
+    assert time.perf_counter() - started < 5
+    n_new = sum(c["kind"] != "heading" for c in b["clauses"])
+    # Most of a policy survives a revision; what changed is told clause by clause, alike pairs only.
+    assert d["unchanged"] > 0.75 * n_new and d["unchanged"] + len(d["added"]) + len(d["changed"]) == n_new
+    assert all(c["similarity"] >= 0.35 for c in d["changed"])
+    print(d["summary"])
+    for item in (d["added"] + d["changed"] + d["removed"])[:8]:
+        print("  ", item["summary"][:200])
+    if d["removed"] and any(f["polarity"] == "protection" for i in d["removed"] for f in i["findings"]):
+        # A protection that went away leads the removals.
+        assert any(f["polarity"] == "protection" for f in d["removed"][0]["findings"])

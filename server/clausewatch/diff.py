@@ -15,12 +15,17 @@ import regex
 
 from .taxonomy import SEVERITY_RANK
 
-# "10.2", "§ 4", "(a)", "iv)" at the start of a clause: renumbering a section is not a change of it.
-NUMBERING = regex.compile(r"^\s*(?:§+\s*)?(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.)]\s+|\d{1,3}(?:\.\d{1,3})+\s+)",
+# "10.2", "§ 4", "(a)", "iv)", a bullet at the start of a clause: renumbering a section (or turning
+# it into a list) is not a change of it.
+NUMBERING = regex.compile(r"^\s*(?:[-*\u2022\u25cf\u25aa\u2013]\s+)?(?:§+\s*)?"
+                          r"(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.)]\s+|\d{1,3}(?:\.\d{1,3})+\s+)?",
                           regex.IGNORECASE)
-SECTION = regex.compile(r"^\s*(?:§+\s*)?(\d{1,3}(?:\.\d{1,3})*)(?:[.)]|\s)")
+# The section a clause opens ("10.2 ...", "### 3\\. Fees" in Markdown): labels the clauses under it.
+SECTION = regex.compile(r"^[\s#*]*(?:§+\s*)?(\d{1,3}(?:\.\d{1,3})*)\\?(?:[.)]|\s)")
 # Quote marks (straight or curly, added or dropped around a defined term) do not change a clause.
 QUOTES = str.maketrans({"\u2018": None, "\u2019": "'", "\u201c": None, "\u201d": None, '"': None, "\u00a0": " "})
+# A Markdown link's target ("[terms](https://...?hl=en&gl=IE)") is not text anyone reads.
+LINK_TARGET = regex.compile(r"\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*\)")
 WORD = regex.compile(r"\w+")
 # Below this similarity two clauses are different clauses; above it, one clause reworded. Two
 # clauses in the same place (between the same unchanged neighbours) get a bonus: a rewrite in place
@@ -34,7 +39,7 @@ MAX_PAIRS = 400_000
 def normalise(text: str) -> str:
     """The clause as compared: case, whitespace, quote marks and leading numbering do not count
     (an apostrophe stays: it is part of a word)."""
-    text = " ".join(text.translate(QUOTES).lower().split())
+    text = " ".join(LINK_TARGET.sub("]", text).translate(QUOTES).lower().split())
     return NUMBERING.sub("", text, count=1)
 
 
@@ -62,7 +67,9 @@ def clauses_of(version: dict) -> list[dict]:
         body = text[c["start"]:c["end"]]
         number = SECTION.match(body)
         if c["kind"] == "heading":
-            section = "§" + number.group(1) if number else " ".join(body.split())[:60]
+            # A rule of dashes (a Markdown underline) names nothing; keep the section we had.
+            if number or regex.search(r"\p{L}", body):
+                section = "§" + number.group(1) if number else " ".join(body.lstrip("#* ").split())[:60]
             continue
         if number:
             section = "§" + number.group(1)
