@@ -127,3 +127,9 @@ def test_a_pathological_pattern_times_out_with_a_warning():
 def test_apply_rule_lets_the_timeout_propagate():
     with pytest.raises(TimeoutError):
         apply_rule(rule(patterns=[r"(?:a+)+b"]), "a" * 5000, timeout=0.01)
+
+
+def test_to_dict_is_asdict():
+    from dataclasses import asdict
+    (f,) = Matcher([rule()]).scan("We train models.", [Clause(0, 16, "text")])[0]
+    assert f.to_dict() == asdict(f) and list(f.to_dict()) == list(asdict(f))

@@ -78,8 +78,9 @@ def _validated(body: dict) -> dict:
 
 def analysis_payload(analysis, stored: dict, vendor) -> dict:
     s = services()
-    current = s.store.version(version_id=stored["version_id"])
     previous = s.store.version(version_id=stored["previous_version_id"]) if stored["previous_version_id"] else None
+    # Only a diff needs this version back from the store; a first or unchanged visit does not.
+    current = s.store.version(version_id=stored["version_id"]) if previous is not None else None
     return {
         "report_id": stored["report_id"],
         "report_url": url_for("report.view", report_id=stored["report_id"], _external=True),
