@@ -122,6 +122,12 @@ def test_the_vendor_fixtures_tell_the_zoom_story(analyzer):
     licence = d["changed"][0]
     assert "non-exclusive, worldwide" in licence["old"] and "perpetual, worldwide" in licence["new"]
     assert licence["severity"] == "high" and licence["section"] == "§10.4"
+    assert [(f["category"], f["severity"]) for f in licence["findings_added"]] == [("content_license", "high")]
+    assert [(f["category"], f["severity"]) for f in licence["findings_removed"]] == [("content_license", "medium")]
+    assert "content_license (medium → high)" in licence["summary"]
+    # At the finding level the broader licence is neither a new finding nor a lost one.
+    assert "content_license" not in {f["category"] for f in d["findings_added"] + d["findings_removed"]}
+    assert d["findings_added"][0]["category"] == "ai_training"
     assert d["removed"] == []
 
 

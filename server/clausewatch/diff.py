@@ -247,8 +247,15 @@ def diff_versions(old: dict | None, new: dict) -> dict | None:
     added_items = sorted((_item("added", c, c["findings"]) for c in added), key=_risk_order)
     removed_items = sorted((_item("removed", c, c["findings"]) for c in removed), key=_removed_order)
     changed_items = sorted((_changed(o, n, r) for o, n, r in pairs), key=_risk_order)
-    fa = [f for i in added_items for f in i["findings"]] + [f for i in changed_items for f in i["findings_added"]]
-    fr = [f for i in removed_items for f in i["findings"]] + [f for i in changed_items for f in i["findings_removed"]]
+    # The finding-level view: a category that a reworded clause carries before and after (maybe at
+    # another severity) is neither added nor removed there; the item tells the severity shift.
+    fa = [f for i in added_items for f in i["findings"]]
+    fr = [f for i in removed_items for f in i["findings"]]
+    for i in changed_items:
+        before = {f["category"] for f in i["findings_removed"]}
+        after = {f["category"] for f in i["findings_added"]}
+        fa += [f for f in i["findings_added"] if f["category"] not in before]
+        fr += [f for f in i["findings_removed"] if f["category"] not in after]
     return {
         "since": old["last_seen"],
         "previous_report_id": old["report_id"],
