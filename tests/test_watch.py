@@ -318,3 +318,20 @@ def test_fetch_makes_at_most_three_requests_at_a_time(vendor_site):
     for t in threads:
         t.join()
     assert len(vendor_site.agents) == 10 and vendor_site.most_active == 3
+
+
+def test_the_schedule_fetches_vendors_not_checked_lately_and_only_those(watched, vendor_site, monkeypatch):
+    from clausewatch import watch
+    app, services = watched
+    monkeypatch.setattr(watch, "FIRST_DELAY_SECONDS", 0)
+    assert services.watcher.due() == ["meetly"]  # never checked
+    services.watcher.start()
+    try:
+        deadline = time.monotonic() + 20
+        while site_status(app.test_client())["status"] != "analysed":
+            assert time.monotonic() < deadline, "the scheduled round did not run"
+            time.sleep(0.1)
+        assert services.watcher.due() == []  # checked just now
+        assert services.store.vendor_checked_at("meetly") is not None
+    finally:
+        services.watcher.stop()

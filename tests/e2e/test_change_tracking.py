@@ -82,3 +82,30 @@ def test_a_vendor_adds_ai_training_the_badge_and_popup_say_so(browser, pages, wa
     # Once the popup has shown the change, it is seen: the mark goes away.
     wait_for(lambda: browser.badge(tab_id) == badge[0], message="the badge to lose its ! once seen")
     assert site()["changed"] is False
+
+
+def test_an_exported_report_is_one_inert_file_that_keeps_its_look(browser, fresh_pages, tmp_path):
+    from .conftest import post_json
+    url = "https://meetly.example/cw-export/terms"
+    for fixture in ("vendor_v1.html", "vendor_v2.html"):
+        result = post_json(browser.server, "/api/analyze",
+                           {"url": url, "html": (FIXTURES / fixture).read_text(encoding="utf-8")}, browser.ext_id)
+    req = urllib.request.Request(f"{browser.server}/report/{result['report_id']}/export.html",
+                                 headers={"Origin": f"chrome-extension://{browser.ext_id}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        saved = tmp_path / "report.html"
+        saved.write_bytes(r.read())
+    page = browser.ctx.new_page()
+    fresh_pages.append(page)
+    requests, violations = [], []
+    page.on("request", lambda req: requests.append(req.url))
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.goto(saved.as_uri(), wait_until="load")
+    # The inlined stylesheet applies (its hash is in the file's own CSP); nothing else is loaded.
+    colour = page.evaluate("getComputedStyle(document.querySelector('.grade')).backgroundColor")
+    assert colour not in ("rgba(0, 0, 0, 0)", "transparent"), colour
+    assert page.locator(".changes li.added").first.text_content().count("ai_training") == 1
+    assert requests == [saved.as_uri()] and violations == []
+    for doc in api(browser.server, browser.ext_id, "/api/history")["documents"]:
+        if doc["url"] == url:
+            api(browser.server, browser.ext_id, f"/api/history?document={doc['id']}", method="DELETE")
