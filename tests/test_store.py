@@ -46,6 +46,15 @@ def test_previous_is_the_version_the_user_saw_and_for_the_watcher_the_current_on
     assert back["previous_version_id"] == seen["version_id"] and not back["new"]
 
 
+def test_a_first_visit_after_the_watcher_compares_with_the_first_version_recorded(store, analyzer):
+    kw = {"vendor": "meetly", "doc_type": "terms"}
+    one = record(store, analyzer, V1, source="watch", **kw)
+    record(store, analyzer, V2, source="watch", **kw)
+    visit = record(store, analyzer, V2, **kw)
+    assert visit["previous_version_id"] == one["version_id"] and not visit["new"]
+    assert record(store, analyzer, V2, **kw)["previous_version_id"] is None  # seen now
+
+
 def test_a_revert_makes_the_old_version_current_again(store, analyzer):
     kw = {"vendor": "meetly", "doc_type": "terms", "source": "watch"}
     one = record(store, analyzer, V1, **kw)

@@ -200,7 +200,8 @@ class Store:
                source: str = "user") -> dict:
         """Store one analysed version (the same text twice is one version) and return
         {report_id, version_id, document_id, previous_version_id, new} where previous is the version
-        the user last saw (for the user) or the latest before this one (for the watcher)."""
+        the user last saw (for the user; before their first visit, the first one recorded) or the
+        current one before this (for the watcher)."""
         key = document_key(url, vendor, doc_type)
         stamp = now()
         doc = analysis.document
@@ -227,6 +228,10 @@ class Store:
                 version_id, report_id, new = self._insert_version(conn, document_id, analysis, source, stamp), None, True
                 report_id = conn.execute("SELECT report_id FROM versions WHERE id=?", (version_id,)).fetchone()[0]
             previous = seen if source == "user" else latest["id"]
+            if source == "user" and seen is None:
+                # First visit of a policy the watcher already kept: compare with the first version
+                # recorded, as the badge did (site.py), so the two never disagree.
+                previous = conn.execute("SELECT MIN(id) FROM versions WHERE document_id=?", (document_id,)).fetchone()[0]
             conn.execute("UPDATE documents SET current_version_id=? WHERE id=?", (version_id, document_id))
             if source == "user":
                 conn.execute("UPDATE documents SET seen_version_id=? WHERE id=?", (version_id, document_id))
