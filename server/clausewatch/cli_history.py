@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 
 import click
@@ -26,6 +27,8 @@ def watch(vendors):
     each new version in the history."""
     services = _services(Settings.from_env())
     watcher = services.watcher
+    # Failures are listed below, once; the log line the server would write is not needed here.
+    logging.getLogger("clausewatch.watch").setLevel(logging.ERROR)
     try:
         jobs = watcher.jobs(list(vendors) or None)
     except ValueError as exc:
@@ -39,7 +42,7 @@ def watch(vendors):
     for o in sorted(outcomes, key=lambda o: (o.status != "changed", o.status != "failed", o.job.vendor)):
         where = f"{o.job.vendor} {o.job.doc_type} {o.job.url}"
         if o.status == "failed":
-            click.echo(f"failed     {where}: {o.error}")
+            click.echo(f"failed     {o.job.vendor} {o.job.doc_type}: {o.error}")
         elif o.status != "unchanged" or len(outcomes) <= 20:
             click.echo(f"{o.status:<10} {where}")
     counts = {s: sum(o.status == s for o in outcomes) for s in ("first", "changed", "unchanged", "failed")}
