@@ -74,7 +74,9 @@ def clauses_of(version: dict) -> list[dict]:
         if number:
             section = "§" + number.group(1)
         out.append({"text": body, "section": section, "start": c["start"], "end": c["end"],
-                    "hash": c.get("hash") or clause_hash(body),
+                    # Recomputed, not read from the store: hashes stored by an older normalise()
+                    # would make every clause of an old version look changed.
+                    "hash": clause_hash(body),
                     "findings": sorted(by_start.get(c["start"], []), key=_rank)})
     return out
 
