@@ -230,3 +230,27 @@ def test_reader_view_delete_form_works_from_the_server_origin_only(client, store
     own = client.post("/report/delete", data=form, headers={"Origin": f"http://127.0.0.1:{settings.port}"})
     assert own.status_code == 200
     assert json.loads(snapshot(client))["documents"] == []
+
+
+HOSTILE = "<script>window.pwned=1</script></mark><img src=x onerror=\"window.pwned=2\">"
+
+
+def test_hostile_page_text_comes_back_as_data_never_as_markup(client, ext):
+    """The API returns page text as JSON strings (the extension puts them in with textContent), in
+    responses no browser will sniff as HTML; the reader view escapes it and runs no script at all."""
+    escaped = HOSTILE.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    r = client.post("/api/analyze", headers=ext, content_type="application/json",
+                    data=json.dumps({"url": "javascript:alert(1)//https://a.example/t", "title": HOSTILE,
+                                     "html": f"<p>We may sell your personal information {escaped} to brokers.</p>"}))
+    assert r.status_code == 200
+    assert r.mimetype == "application/json" and r.headers["X-Content-Type-Options"] == "nosniff"
+    data = r.get_json()
+    assert any(HOSTILE in f["quote"] for f in data["findings"])       # the text, exactly, as data
+    for path in (f"/report/{data['report_id']}", f"/report/{data['report_id']}/export.html"):
+        page = client.get(path, headers=TYPED)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200, path
+        assert "<script" not in html.lower() and "<img" not in html.lower() and "onerror=\"" not in html, path
+        assert 'href="javascript' not in html.lower(), path
+        csp = page.headers["Content-Security-Policy"]
+        assert "script-src" not in csp and "unsafe-inline" not in csp and "default-src 'none'" in csp, path
