@@ -53,6 +53,9 @@ class Watcher:
         self._worker: threading.Thread | None = None
         self._scheduler: threading.Thread | None = None
         self._stop = threading.Event()
+        # Pages are fetched a few at a time but analysed one at a time: the extraction workers are
+        # shared with the user's own requests, which must not wait behind a whole round.
+        self._analysing = threading.Lock()
 
     # -- what to fetch ---------------------------------------------------------------------------
 
@@ -75,8 +78,9 @@ class Watcher:
         try:
             page = fetch(job.url, timeout=s.settings.fetch_timeout, max_bytes=s.settings.fetch_max_bytes)
             is_html = not page.content_type.lower().startswith("text/plain")
-            analysis = s.analyzer.analyze(html=page.text if is_html else None, text=None if is_html else page.text,
-                                          url=job.url)
+            with self._analysing:
+                analysis = s.analyzer.analyze(html=page.text if is_html else None,
+                                              text=None if is_html else page.text, url=job.url)
             stored = s.store.record(analysis, url=job.url, vendor=job.vendor, doc_type=job.doc_type, source="watch")
         except (FetchError, ExtractionError, MatchTimeout) as exc:
             # The URL and the reason only: page text never goes to the log.
