@@ -63,17 +63,9 @@ def test_adversarial_strings_come_from_the_pattern():
     assert max(map(len, samples)) >= redos.LONG
 
 
-# Built-in rules whose definition guard (`^\W*[“"'‘]?[\w\W]{1,40}?...\W+(?:means|...)`) is quadratic
-# in leading non-word characters: 0.5-5 s on a clause of 2,000 quote marks or spaces. Reported to
-# the rules' owner; bound the `\W*` (say `\W{0,5}`) to fix. XPASS shows a rule that has been fixed.
-KNOWN_SLOW = {"ai-training", "content-access", "content-license", "moral-rights-waiver", "business-transfer",
-              "data-retention", "data-sale", "do-not-track", "government-access", "no-deletion", "no-opt-out",
-              "sensitive-data", "third-party-sharing", "tracking"}
-
-
-@pytest.mark.parametrize("rule", [pytest.param(r, id=r.id, marks=pytest.mark.xfail(
-    reason="definition guard backtracks quadratically (see KNOWN_SLOW)", strict=False))
-    if r.id in KNOWN_SLOW else pytest.param(r, id=r.id) for r in RULES])
+# Every built-in rule must pass. (The definition guard many rules shared, `^\W*[“"'‘]?[\w\W]{1,40}?...`,
+# took 0.5-5 s on a clause of 2,000 quote marks or spaces until this check flagged it.)
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
 def test_builtin_rules_do_not_backtrack_catastrophically(rule):
     started = time.monotonic()
     assert redos.check_rule(rule) == []
