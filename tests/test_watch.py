@@ -335,3 +335,26 @@ def test_the_schedule_fetches_vendors_not_checked_lately_and_only_those(watched,
         assert services.store.vendor_checked_at("meetly") is not None
     finally:
         services.watcher.stop()
+
+
+def test_a_public_page_may_not_redirect_the_watcher_onto_this_machine(monkeypatch):
+    """Seen from a public vendor URL, a redirect to loopback or a private address is refused."""
+    from clausewatch import fetch as fetch_module
+    calls = []
+
+    def fake(url, deadline, max_bytes, timeout):
+        calls.append(url)
+        return 302, "http://192.168.1.1/admin", "", b""
+    monkeypatch.setattr(fetch_module, "_one_request", fake)
+    monkeypatch.setattr(fetch_module, "_is_local", lambda host: host.startswith(("192.168.", "127.")))
+    with pytest.raises(FetchError) as err:
+        fetch_module.fetch("https://vendor.example/terms")
+    assert "to a local address" in str(err.value) and calls == ["https://vendor.example/terms"]
+
+
+@pytest.mark.parametrize("host,local", [("127.0.0.1", True), ("localhost", True), ("10.1.2.3", True),
+                                        ("192.168.0.1", True), ("::1", True), ("169.254.1.1", True),
+                                        ("8.8.8.8", False), ("2606:4700::1111", False)])
+def test_what_counts_as_local(host, local):
+    from clausewatch.fetch import _is_local
+    assert _is_local(host) is local

@@ -4,6 +4,8 @@ and concurrency. (trafilatura.fetch_url refuses loopback, and tests serve vendor
 from __future__ import annotations
 
 import http.client
+import ipaddress
+import socket
 import ssl
 import threading
 import time
@@ -51,6 +53,21 @@ def _decode(body: bytes, content_type: str) -> str:
         return body.decode(charset, errors="replace")
     except LookupError:
         return body.decode("utf-8", errors="replace")
+
+
+def _is_local(host: str) -> bool:
+    """Whether a host is (or resolves to) this machine or a private network."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        addresses = {ipaddress.ip_address(host.strip("[]"))}
+    except ValueError:
+        try:
+            addresses = {ipaddress.ip_address(info[4][0].split("%")[0])
+                         for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
+        except (OSError, ValueError):
+            return False  # unresolvable: the request itself will fail
+    return any(not a.is_global for a in addresses)
 
 
 def _one_request(url: str, deadline: float, max_bytes: int, timeout: float):
@@ -111,7 +128,13 @@ def fetch(url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES,
                 break
             if not location:
                 raise FetchError(f"{current}: redirect ({status}) without a Location")
-            current = urljoin(current, location)
+            target = urljoin(current, location)
+            # A public policy page may not bounce the watcher onto this machine or the home network
+            # (a router's admin page, another local server). Vendors listed on loopback (tests) may.
+            target_host = urlsplit(target).hostname or ""
+            if target_host and _is_local(target_host) and not _is_local(urlsplit(url).hostname or ""):
+                raise FetchError(f"{current}: refused a redirect from a public site to a local address ({target})")
+            current = target
         else:
             raise FetchError(f"{url}: more than {max_redirects} redirects")
     if status != 200:
