@@ -96,6 +96,11 @@ def make_handler(site: Site):
                 return self.redirect(f"/loop{n + 1}")
             if path == "/moved":
                 return self.redirect("/terms")
+            if path == "/octet-html":  # a server that labels every file as bytes
+                return self.send(b"<!-- saved --><!DOCTYPE html><p>We may sell your data.</p>",
+                                 ctype="application/octet-stream")
+            if path == "/octet-zip":
+                return self.send(b"PK\x03\x04 not a page", ctype="application/octet-stream")
             if path == "/image":
                 return self.send(b"\x89PNG....", ctype="image/png")
             if path == "/hold":
@@ -279,6 +284,7 @@ def test_the_cli_watches_and_prints_the_history(vendors_file, vendor_site, tmp_p
 def test_fetch_follows_http_redirects_and_names_itself(vendor_site):
     page = fetch(f"{vendor_site.base}/moved")
     assert page.final_url.endswith("/terms") and "Meetly Terms of Service" in page.text
+    assert "sell your data" in fetch(f"{vendor_site.base}/octet-html").text
     assert vendor_site.agents[-1].startswith("clausewatch/")
 
 
@@ -292,6 +298,7 @@ CAPS = [
     ("/to-ftp", {}, "only http and https"),
     ("/loop", {"max_redirects": 3}, "more than 3 redirects"),
     ("/image", {}, "not a web page"),
+    ("/octet-zip", {}, "not a web page"),
     ("/missing", {}, "HTTP 404"),
 ]
 

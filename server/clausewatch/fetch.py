@@ -21,6 +21,7 @@ TIMEOUT = 20.0
 MAX_REDIRECTS = 5
 CONCURRENCY = 3
 TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+HTML_START = regex.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", regex.IGNORECASE | regex.DOTALL)
 CHARSET_META = regex.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", regex.IGNORECASE)
 
 # At most a few requests at a time, whoever asks (the schedule, an on-demand request, the CLI).
@@ -140,6 +141,8 @@ def fetch(url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES,
     if status != 200:
         raise FetchError(f"{current}: HTTP {status}")
     mime = content_type.split(";")[0].strip().lower()
-    if mime and mime not in TEXT_TYPES:
+    # Some servers label every file application/octet-stream; a body that opens like HTML is one.
+    sniffed_html = mime == "application/octet-stream" and HTML_START.match(body[:1024])
+    if mime and mime not in TEXT_TYPES and not sniffed_html:
         raise FetchError(f"{current}: {mime} is not a web page")
     return Fetched(url, current, status, content_type, _decode(body, content_type))
