@@ -208,3 +208,20 @@ def test_a_bad_file_is_refused_with_a_way_out_and_left_as_it_was(tmp_path, name,
     assert backup.read_bytes() == before and not path.exists()
     fresh = Store(path)
     assert fresh.history() == [] and fresh.connect().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_delete_through_the_api_removes_the_text_from_disk(client, ext, settings):
+    marker = "Quokkafrobnicate clause for the api test."
+    for url in ("https://a.example/terms", "https://b.example/terms"):
+        r = client.post("/api/analyze", headers=ext, json={"url": url, "text": V1 + marker + "\n"})
+        assert r.status_code == 200
+    raw = lambda: b"".join(p.read_bytes() for p in settings.db_path.parent.glob("history.sqlite3*"))
+    assert raw().count(marker.encode()) >= 2
+    docs = client.get("/api/history", headers=ext).get_json()["documents"]
+    first = next(d for d in docs if d["url"] == "https://a.example/terms")
+    assert client.delete(f"/api/history?document={first['id']}", headers=ext).get_json() == {"deleted": 1}
+    assert [d["url"] for d in client.get("/api/history", headers=ext).get_json()["documents"]] == [
+        "https://b.example/terms"]
+    assert client.delete("/api/history", headers=ext).get_json() == {"deleted": 1}
+    assert marker.encode() not in raw()
+    assert client.delete("/api/history", headers={"Origin": "https://evil.example"}).status_code == 403
