@@ -188,6 +188,16 @@ def test_the_watcher_fetches_v1_then_v2_and_the_site_is_marked_changed(watched, 
     assert site_status(client)["changed"] is False
 
 
+def test_a_new_version_that_reads_the_same_does_not_mark_the_site(watched, vendor_site):
+    app, services = watched
+    services.watcher.run_round(["meetly"])
+    PAGES["v1-shouting"] = PAGES["v1"].replace(b"Questions about these Terms", b"QUESTIONS ABOUT THESE TERMS")
+    vendor_site.terms = "v1-shouting"
+    assert {o.job.doc_type: o.status for o in services.watcher.run_round(["meetly"])}["terms"] == "changed"
+    status = site_status(app.test_client())
+    assert status["changed"] is False and status["changes"] == []
+
+
 def test_analyze_reports_changes_against_what_this_user_saw(watched, vendor_site):
     """The user reads v1 in the browser; the watcher later stores v2; the user's next visit gets the diff."""
     app, services = watched

@@ -26,7 +26,9 @@ def site_status(services, host: str) -> dict:
         # "Since you last looked": the version the user last saw, or, before they ever looked, the
         # first one clausewatch recorded (the badge showed that one's grade).
         seen = doc["seen_version_id"] or doc["first_id"]
-        changed = seen != doc["latest_id"]
+        diff = diff_versions(store.version(version_id=seen), latest) if seen != doc["latest_id"] else None
+        # A new version whose clauses all read the same (case, quote marks, numbering) is no news.
+        changed = bool(diff and (diff["added"] or diff["changed"] or diff["removed"]))
         documents.append({
             "doc_type": doc["doc_type"], "url": doc["url"], "grade": _letter(latest["grade"]),
             "analysed_at": latest["first_seen"], "report_url": url_for("report.view", report_id=latest["report_id"],
@@ -34,9 +36,7 @@ def site_status(services, host: str) -> dict:
             "changed": changed,
         })
         if changed:
-            diff = diff_versions(store.version(version_id=seen), latest)
-            if diff:
-                changes.append({"doc_type": doc["doc_type"], "url": doc["url"], **diff})
+            changes.append({"doc_type": doc["doc_type"], "url": doc["url"], **diff})
     if not documents:
         requested = bool(services.watcher and services.watcher.request(vendor.id))
         return {"host": host, "vendor": {"id": vendor.id, "name": vendor.name}, "status": "pending",
