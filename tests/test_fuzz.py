@@ -91,7 +91,8 @@ CONTENT_TYPES = st.sampled_from(["application/json"] * 6 + [
 ORIGINS = st.sampled_from([EXT_ORIGIN] * 8 + [None, "null", "https://evil.example", "\x00", "chrome-extension://"])
 OTHER_ROUTES = st.one_of(
     st.tuples(st.just("GET"), _text(40).map(lambda h: "/api/site?host=" + quote(h.encode("utf-8", "surrogatepass")))),
-    st.tuples(st.just("DELETE"), _text(20).map(lambda d: "/api/history?document=" + quote(d.encode("utf-8", "surrogatepass")))),
+    st.tuples(st.just("DELETE"), st.one_of(_text(20), st.integers(-10, 10**30).map(str)).map(
+        lambda d: "/api/history?document=" + quote(d.encode("utf-8", "surrogatepass")))),
     st.tuples(st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
               st.sampled_from(["/api/analyze", "/api/site/seen", "/api/history", "/api/vendors", "/report/delete",
                                "/api/health", "/api/nothing", "/report/x/export.json", "/%00", "/report/%ff"])),
@@ -182,6 +183,18 @@ def test_big_and_hostile_bodies_get_a_clear_answer_in_bounded_time(fuzz_client, 
         assert r.get_json()["error"]["code"] in codes
     # The caps: 1.5 s of extraction here; segmenting 1 MB of text and matching stay bounded too.
     assert elapsed < 12, elapsed
+
+
+@pytest.mark.parametrize("document", ["²", "٣", "9" * 30, "-1", " 1", "1e3", "0x1", "\u0661"])
+def test_odd_document_ids_are_a_400_or_nothing_deleted(fuzz_client, document):
+    """str.isdigit() says yes to "²" (int() then fails) and to 30 digits (SQLite then overflows)."""
+    for method, path, kw in (("DELETE", "/api/history?document=" + quote(document), {}),
+                             ("POST", "/report/delete", {"data": {"document": document}})):
+        origin = EXT_ORIGIN if path.startswith("/api") else f"http://127.0.0.1:{8787}"
+        r = fuzz_client.open(path, method=method, headers={"Origin": origin}, **kw)
+        SENT["caps"] = SENT.get("caps", 0) + 1
+        check(r.status_code, r.headers.get("Content-Type", ""), r.get_data(), f"{method} {path}")
+        assert r.status_code in (200, 400), (path, r.status_code)
 
 
 def test_health_answers_after_the_fuzzing(fuzz_client):

@@ -155,7 +155,8 @@ def history():
 @bp.delete("/history")
 def delete_history():
     document = request.args.get("document")
-    if document is not None and not document.isdigit():
+    # isdigit() alone lets "²" (int() fails) and 30-digit ids (SQLite overflows) through: both were 500s.
+    if document is not None and not (document.isascii() and document.isdigit() and len(document) <= 18):
         raise ApiError("bad_field", "'document' must be a document id", 400)
     deleted = services().store.delete(int(document) if document else None)
     return jsonify({"deleted": deleted})

@@ -74,7 +74,7 @@ def delete():
     """The reader view's delete button: a form post from the server's own origin only."""
     check_request()
     document = request.form.get("document", "")
-    if not document.isdigit():
+    if not (document.isascii() and document.isdigit() and len(document) <= 18):  # "²", 30 digits: were 500s
         abort(400, "which document to delete is missing")
     deleted = current_app.extensions["clausewatch"].store.delete(int(document))
     return render_template("deleted.html", deleted=deleted)
