@@ -66,7 +66,10 @@ HTMLISH = st.one_of(
     st.integers(1, 10_000).map(lambda d: "<div>" * d + SENTENCE + "</div>" * (d // 2)),
 )
 FIELDS = st.fixed_dictionaries({}, optional={
-    "url": st.one_of(JSON_VALUES, st.sampled_from(["https://zoom.us/terms", "javascript:alert(1)", "x" * 5000, ""])),
+    "url": st.one_of(JSON_VALUES, st.sampled_from(["https://zoom.us/terms", "javascript:alert(1)", "x" * 5000, "",
+                                                   "http://[::1", "http://[x]/"]),
+                     st.lists(st.sampled_from(["http://", "[", "]", ":", "@", "zoom.us", "/", "%", "80", "?#"]),
+                              max_size=8).map("".join)),
     "html": st.one_of(HTMLISH, JSON_VALUES), "text": st.one_of(_text(120), JSON_VALUES), "title": JSON_VALUES,
     "host": JSON_VALUES})
 
@@ -195,6 +198,13 @@ def test_odd_document_ids_are_a_400_or_nothing_deleted(fuzz_client, document):
         SENT["caps"] = SENT.get("caps", 0) + 1
         check(r.status_code, r.headers.get("Content-Type", ""), r.get_data(), f"{method} {path}")
         assert r.status_code in (200, 400), (path, r.status_code)
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://[invalid]/", "https://[" + "a" * 3000 + "]/", "http://a:99999999/",
+                                 "http://%zz/", "http://a@b@c/", "//zoom.us/terms", "http://ZOOM.US./terms"])
+def test_odd_urls_are_a_400_or_analysed(fuzz_client, url):
+    r = _send(fuzz_client, "POST", "/api/analyze", json.dumps({"url": url, "text": SENTENCE}).encode(), test="caps")
+    assert r.status_code in (200, 400)
 
 
 def test_health_answers_after_the_fuzzing(fuzz_client):

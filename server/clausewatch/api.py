@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from .diff import diff_versions
@@ -72,7 +74,12 @@ def _validated(body: dict) -> dict:
     content = body.get("html") or body.get("text")
     if "\x00" in content:
         content = content.replace("\x00", "")
-    return {"url": (body.get("url") or "")[:2048], "title": (body.get("title") or "")[:500],
+    url = (body.get("url") or "")[:2048]
+    try:
+        urlsplit(url).hostname  # "http://[::1" raises here, and was a 500 further on
+    except ValueError:
+        raise ApiError("bad_field", "'url' is not a valid URL", 400) from None
+    return {"url": url, "title": (body.get("title") or "")[:500],
             "html": content if has_html else None, "text": content if has_text else None}
 
 
