@@ -41,6 +41,7 @@ BAD_ORIGINS = [
     "chrome-extension://abcdefghijklmnopabcdefghijklmno",   # a prefix of ours
     "moz-extension://",
     "moz-extension://x/../evil",
+    "moz-extension://evil.example",     # Firefox's extension hosts are UUIDs
     "file://",
     "data:",
     f"{EXT_ORIGIN}, https://evil.example",
@@ -48,7 +49,8 @@ BAD_ORIGINS = [
 REBINDING_HOSTS = ["attacker.example", "attacker.example:8787", "127.0.0.1.nip.io", "127.0.0.1.nip.io:8787",
                    "192.168.1.10:8787", "[::2]:8787", "", "localhost:notaport", "localhost.:8787",
                    "127.0.0.1@attacker.example", "attacker.example#@127.0.0.1:8787", "127.0.0.1:8788",
-                   "0.0.0.0:8787", "127.1:8787", "2130706433:8787"]
+                   "0.0.0.0:8787", "127.1:8787", "2130706433:8787", "[", "[::1", "a]", "localhost:+8787",
+                   "localhost: 8787", "localhost:8787\x00"]
 BODY = json.dumps({"url": "https://x.example/terms", "text": "We may sell your data.", "host": "zoom.us"})
 
 

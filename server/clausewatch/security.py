@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import current_app, request
 
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
+MOZ_EXTENSION_HOST = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class Forbidden(Exception):
@@ -19,8 +21,9 @@ def _host_ok(host_header: str, port: int) -> bool:
     # DNS rebinding gives an attacker's name our address; the name in Host still is theirs.
     if not host_header:
         return False
-    parts = urlsplit("//" + host_header)
     try:
+        # urlsplit itself raises on an unbalanced "[" (that was a 500), .port on a bad port.
+        parts = urlsplit("//" + host_header)
         name, given_port = parts.hostname, parts.port
     except ValueError:
         return False
@@ -36,8 +39,9 @@ def origin_allowed(origin: str | None, settings) -> bool:
         return False
     if any(origin == f"chrome-extension://{ext_id}" for ext_id in settings.extension_ids):
         return True
-    if settings.allow_firefox and origin.startswith("moz-extension://") and len(origin) > len("moz-extension://"):
-        return "/" not in origin[len("moz-extension://"):]
+    if settings.allow_firefox and origin.startswith("moz-extension://"):
+        # Firefox gives each installed extension a random UUID as its host; nothing else is one.
+        return MOZ_EXTENSION_HOST.fullmatch(origin[len("moz-extension://"):]) is not None
     # The reader view's own forms (delete, export) come from the server's origin.
     return origin in _self_origins(settings.port)
 
