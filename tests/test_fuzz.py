@@ -165,6 +165,28 @@ def test_generated_requests_to_every_route_never_fail_the_server(fuzz_client, ro
     _send(fuzz_client, method, path, payload, "application/json", EXT_ORIGIN, test="routes")
 
 
+HEADER_PIECES = st.lists(st.sampled_from(["localhost", "127.0.0.1", "[", "]", "::1", ":", "8787", "@", ".", "evil.example",
+                                          "chrome-extension://", "moz-extension://", "http://", "null", " ", "%",
+                                          "abcdefghijklmnopabcdefghijklmnop", "0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"]),
+                        max_size=6).map("".join)
+LATIN1 = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=30)
+
+
+@hsettings(max_examples=200, **FAST)
+@given(host=st.one_of(HEADER_PIECES, LATIN1), origin=st.one_of(st.none(), HEADER_PIECES, LATIN1),
+       route=st.sampled_from([("GET", "/api/history"), ("GET", "/api/health"), ("POST", "/api/analyze"),
+                              ("GET", "/api/site?host=zoom.us"), ("OPTIONS", "/api/analyze")]))
+def test_generated_host_and_origin_headers_never_fail_the_server(fuzz_client, host, origin, route):
+    method, path = route
+    headers = {"Host": host}
+    if origin is not None:
+        headers["Origin"] = origin
+    r = fuzz_client.open(path, method=method, headers=headers, data=json.dumps({"text": SENTENCE}),
+                         content_type="application/json")
+    SENT["headers"] = SENT.get("headers", 0) + 1
+    check(r.status_code, r.headers.get("Content-Type", ""), r.get_data(), f"{method} {path} Host={host!r}")
+
+
 BIG = [  # (body, statuses it may get, error codes it may get)
     ("20mb", {413}, {"payload_too_large"}),
     ("nested", {200, 422}, {"no_text"}),
