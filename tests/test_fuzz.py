@@ -251,7 +251,7 @@ def test_an_extraction_past_its_cap_is_killed_and_the_pool_recovers():
         started = time.monotonic()
         with pytest.raises(ExtractionTimeout):
             pool.extract_html(json.loads(big("paragraphs_html"))["html"])
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 6  # the 1 s cap, plus 5 MB through a pipe on a busy machine
         assert not worker.proc.is_alive()          # killed, not left running in the background
         assert pool.extract_html(page).text        # a fresh worker takes the next page
         assert len(pool._all) == 1
