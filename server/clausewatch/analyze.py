@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -12,6 +13,7 @@ from .cache import AnalysisCache, request_key
 from .extract import Extracted, extract_html, extract_text
 from .limits import check_text_length
 from .match import Finding, Matcher
+from .models import ClauseModel
 from .score import grade
 from .segment import Clause, segment
 
@@ -50,9 +52,11 @@ def guess_language(text: str) -> str:
 
 
 class Analyzer:
-    def __init__(self, matcher: Matcher, max_seconds: float | None = None):
+    def __init__(self, matcher: Matcher, max_seconds: float | None = None, model: ClauseModel | None = None):
         self.matcher = matcher
         self.max_seconds = max_seconds
+        # The learned CLAUDETTE check (models/): confirms, drops or adds contract/dispute findings.
+        self.model = model
         self.cache = AnalysisCache()  # per rule set: a new Analyzer starts empty
         # The server swaps in a time-capped extractor and a text-length cap (limits.cap_extraction).
         self.extract_html = extract_html
@@ -77,6 +81,8 @@ class Analyzer:
         clauses = segment(extracted.text, extracted.blocks)
         deadline = started + self.max_seconds if self.max_seconds else None
         findings, warnings = self.matcher.scan(extracted.text, clauses, deadline=deadline)
+        if self.model is not None:
+            findings = self.model.refine(extracted.text, clauses, findings)
         document = {
             "url": url,
             "title": title or extracted.title,
@@ -92,4 +98,6 @@ class Analyzer:
     def from_settings(cls, settings) -> "Analyzer":
         from .rules import load_rules
         rules, _warnings = load_rules(settings.rules_dir, settings.user_rules_dir)
-        return cls(Matcher(rules), max_seconds=settings.analysis_seconds)
+        # CLAUSEWATCH_NO_MODEL=1 measures the rules alone (bench/accuracy.md reports both).
+        model = None if os.environ.get("CLAUSEWATCH_NO_MODEL") else ClauseModel.load()
+        return cls(Matcher(rules), max_seconds=settings.analysis_seconds, model=model)
