@@ -132,6 +132,24 @@ def own_rss_kb(pid: int) -> int:
         return 0
 
 
+# ---------------------------------------------------------------- baseline
+
+BASELINE = False
+
+
+def patch_baseline() -> None:
+    """The engine as it was before issue 7: no keyword prefilter, no cache of analyses."""
+    from clausewatch import cache, match
+    init = match.Matcher.__init__
+
+    def no_prefilter(self, rules, timeout=match.SEARCH_TIMEOUT, prefilter=True):
+        init(self, rules, timeout, prefilter=False)
+
+    match.Matcher.__init__ = no_prefilter
+    cache.AnalysisCache.get = lambda self, key: None
+    cache.AnalysisCache.put = lambda self, key, analysis: None
+
+
 # ---------------------------------------------------------------- in process
 
 def make_app(data_dir: Path):
@@ -231,12 +249,13 @@ def bench_engine(texts, warm: int) -> dict:
         docs.append((ex.text, segment(ex.text, ex.blocks), len(ex.text.encode())))
     for text, clauses, _ in docs[:warm]:
         matcher.scan(text, clauses)
-    runs = []
+    runs, cpu = [], []
     for _ in range(2):
-        t = NOW()
+        t, c = NOW(), time.process_time()
         for text, clauses, _ in docs:
             matcher.scan(text, clauses)
         runs.append(NOW() - t)
+        cpu.append(time.process_time() - c)
     size = sum(d[2] for d in docs)
     # The same engine without its prefilter, on a slice (it is ~40x slower): what the prefilter buys.
     plain = Matcher(rules, prefilter=False)
@@ -253,6 +272,8 @@ def bench_engine(texts, warm: int) -> dict:
     best = statistics.median(runs)
     return {"texts": len(docs), "mb": size / 1e6, "rules": len(rules), "seconds": runs,
             "engine_mb_s": size / 1e6 / best, "build_s": build,
+            # CPU time of this process: what the figure would be on an idle machine, near enough.
+            "engine_mb_s_cpu": size / 1e6 / statistics.median(cpu),
             "no_prefilter_mb_s": part_size / 1e6 / plain_s if plain_s else None}
 
 
@@ -275,12 +296,33 @@ def bench_length(texts, sizes, repeats: int) -> dict:
             t = NOW()
             analyzer.analyze(text=text)
             times.append(NOW() - t)
-        rows.append({"bytes": size, "seconds": statistics.median(times), "ms_per_mb": statistics.median(times) / size * 1e9})
+        rows.append({"bytes": size, "seconds": statistics.median(times), "ms_per_mb": statistics.median(times) / size * 1e9,
+                     "stages_s": _stages_of_text(analyzer, text)})
     per_mb = [r["ms_per_mb"] for r in rows if r["bytes"] >= 100_000]
     return {"rows": rows, "ms_per_mb_spread": max(per_mb) / min(per_mb) if per_mb else None}
 
 
-def _copies(rules, factor: int, distinct: bool):
+def _stages_of_text(analyzer, text: str) -> dict:
+    """One analysis of `text`, stage by stage: which of them bends the line."""
+    from clausewatch.extract import extract_text
+    from clausewatch.segment import segment
+    t0 = NOW()
+    ex = extract_text(text)
+    t1 = NOW()
+    clauses = segment(ex.text, ex.blocks)
+    t2 = NOW()
+    findings, _ = analyzer.matcher.scan(ex.text, clauses)
+    t3 = NOW()
+    if getattr(analyzer, "model", None) is not None:
+        analyzer.model.refine(ex.text, clauses, findings)
+    t4 = NOW()
+    return {"extract_text": t1 - t0, "segment": t2 - t1, "scan": t3 - t2, "model": t4 - t3}
+
+
+def _copies(rules, factor: int, kind: str):
+    """The rule set and factor-1 copies of it, with new ids. "shared": the copies reuse the
+    compiled patterns; "distinct": each pattern recompiled as a new one (same meaning); "inert":
+    copies that need a keyword no text has, like rules of a topic or language the page is not about."""
     import regex
     if factor == 1:
         return list(rules)
@@ -296,7 +338,10 @@ def _copies(rules, factor: int, distinct: bool):
     for k in range(1, factor):
         for r in rules:
             copy = dataclasses.replace(r, id=f"{r.id}-x{k}")
-            if distinct:
+            if kind == "inert":
+                copy = dataclasses.replace(copy, patterns=[regex.compile(f"zqxjv{k}\\W+(?:{p.pattern})", p.flags)
+                                                           for p in r.patterns])
+            if kind == "distinct":
                 copy = dataclasses.replace(
                     copy, patterns=[fresh(p) for p in r.patterns], requires=[fresh(p) for p in r.requires],
                     unless=[fresh(p) for p in r.unless], escalate=[(fresh(p), s) for p, s in r.escalate],
@@ -318,9 +363,9 @@ def bench_rules(texts, factors) -> dict:
         docs.append((ex.text, segment(ex.text, ex.blocks)))
     size = sum(len(d[0].encode()) for d in docs)
     rows = []
-    for distinct in (False, True):
+    for kind in ("inert", "shared", "distinct"):
         for factor in factors:
-            rs = _copies(rules, factor, distinct)
+            rs = _copies(rules, factor, kind)
             t = NOW()
             matcher = Matcher(rs)
             build = NOW() - t
@@ -332,7 +377,7 @@ def bench_rules(texts, factors) -> dict:
                 for text, clauses in docs:
                     matcher.scan(text, clauses)
                 times.append(NOW() - t)
-            rows.append({"copies": "distinct" if distinct else "shared", "factor": factor, "rules": len(rs),
+            rows.append({"copies": kind, "factor": factor, "rules": len(rs),
                          "scan_s": statistics.median(times), "build_s": build})
     return {"mb": size / 1e6, "rows": rows}
 
@@ -351,6 +396,10 @@ def start_server(data_dir: Path):
                CLAUSEWATCH_USER_RULES_DIR=str(data_dir / "no-user-rules"))
     exe = Path(sys.executable).with_name("clausewatch")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch.cli"]
+    if BASELINE:
+        cmd = [sys.executable, "-c", f"import sys; sys.path[:0] = [{str(REPO / 'server')!r}, "
+               f"{str(REPO / 'bench')!r}]; import run; run.patch_baseline(); "
+               "from clausewatch.cli import main; main()"]
     t = NOW()
     proc = subprocess.Popen([*cmd, "serve", "--port", str(port), "--data-dir", str(data_dir), "--no-watch"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
@@ -461,7 +510,11 @@ def plot(length: dict, path: Path) -> None:
     xs = [r["bytes"] / 1e6 for r in length["rows"]]
     ys = [r["seconds"] for r in length["rows"]]
     fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
-    ax.plot(xs, ys, "o-", label="analysis (extract_text, segment, rules, model, score)")
+    ax.plot(xs, ys, "o-", label="whole analysis (extract_text, segment, rules, model, score)")
+    for stage in ("segment", "scan"):
+        stage_ys = [r.get("stages_s", {}).get(stage) for r in length["rows"]]
+        if all(y is not None for y in stage_ys):
+            ax.plot(xs, stage_ys, ".:", label=f"{stage} alone")
     if len(xs) > 1:
         k = ys[-1] / xs[-1]
         ax.plot([0, xs[-1]], [0, k * xs[-1]], "--", color="grey", label="linear through the largest")
@@ -506,6 +559,7 @@ def table(results: dict) -> str:
         row("in-process repeat of an unchanged page p50 ms", "", r["repeat"]["repeat_ms"]["p50"], "{:.1f}")
     if "engine" in r:
         row("rules engine alone MB/s", "engine_mb_s", r["engine"]["engine_mb_s"])
+        row("  the same in CPU time MB/s", "", r["engine"].get("engine_mb_s_cpu"))
         row("  without the prefilter MB/s", "", r["engine"]["no_prefilter_mb_s"], "{:.3f}")
         row("  prefilter build s", "", r["engine"]["build_s"])
     if "cold" in r:
@@ -513,7 +567,8 @@ def table(results: dict) -> str:
     if "length" in r:
         for x in r["length"]["rows"]:
             row(f"  text {x['bytes'] / 1e3:,.0f} KB: s (ms per MB)", "", x["seconds"], "{:.3f}")
-            lines[-1] += f"  ({x['ms_per_mb']:.0f})"
+            per_mb = "  ".join(f"{k} {v / x['bytes'] * 1e9:.0f}" for k, v in x.get("stages_s", {}).items())
+            lines[-1] += f"  ({x['ms_per_mb']:.0f}; {per_mb})"
         row("length: spread of ms per MB, >= 100 KB", "", r["length"]["ms_per_mb_spread"])
     if "rules" in r:
         for x in r["rules"]["rows"]:
@@ -531,20 +586,28 @@ def main(argv=None) -> int:
     parser.add_argument("--plot", type=Path, help=f"where to draw the length plot (default {PLOT.relative_to(REPO)}; "
                                                   "--quick draws only into bench/results)")
     parser.add_argument("--only", help="comma-separated: ratio,stages,http,repeat,engine,cold,length,rules")
+    parser.add_argument("--baseline", action="store_true",
+                        help="measure with the prefilter and the cache off (the engine before issue 7)")
     args = parser.parse_args(argv)
     q = args.quick
+    if args.baseline:
+        global BASELINE
+        BASELINE = True
+        patch_baseline()
     wanted = set((args.only or "ratio,stages,http,repeat,engine,cold,length,rules").split(","))
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    results: dict = {"when": stamp, "quick": q, "machine": machine(), "versions": versions(),
+    results: dict = {"when": stamp, "quick": q, "baseline": args.baseline, "machine": machine(), "versions": versions(),
                      "data": "shared" if (SHARED / "pages" / "index.jsonl").is_file() else "fixtures"}
     pages = load_pages(30 if q else None)
     texts = load_texts(60 if q else None)
+    # Without the prefilter the engine is ~40x slower: the baseline measures fewer analyses.
+    slow = args.baseline
     steps = [
-        ("ratio", lambda: bench_ratio(pages, 1 if q else 3)),
+        ("ratio", lambda: bench_ratio(pages, 1 if q or slow else 3)),
         ("stages", lambda: bench_stages(pages)),
-        ("http", lambda: bench_http(pages, 150 if q else 1000, 5 if q else 20)),
+        ("http", lambda: bench_http(pages, 150 if q else 300 if slow else 1000, 5 if q else 20)),
         ("repeat", lambda: bench_repeat_in_process(pages, 5 if q else 20)),
-        ("engine", lambda: bench_engine(texts, 10 if q else 40)),
+        ("engine", lambda: bench_engine(texts[:40] if slow else texts, 10 if q else 40)),
         ("cold", lambda: bench_cold(2 if q else 5)),
         ("length", lambda: bench_length(texts, [10_000, 100_000, 500_000, 1_000_000] if q else
                                         [10_000, 50_000, 100_000, 500_000, 1_000_000, 2_000_000, 5_000_000],
@@ -559,11 +622,11 @@ def main(argv=None) -> int:
         results[name] = step()
         results[name]["bench_seconds"] = NOW() - t
     results["machine"]["loadavg_end"] = os.getloadavg()
-    out = args.json or RESULTS / f"{stamp}{'-quick' if q else ''}.json"
+    out = args.json or RESULTS / f"{stamp}{'-quick' if q else ''}{'-baseline' if args.baseline else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
     if "length" in results:
-        target = args.plot or (RESULTS / f"{stamp}-quick-scaling.png" if q else PLOT)
+        target = args.plot or (RESULTS / f"{out.stem}-scaling.png" if q or args.baseline else PLOT)
         try:
             plot(results["length"], target)
             print(f"bench: plot in {target}", file=sys.stderr)

@@ -133,3 +133,12 @@ def test_to_dict_is_asdict():
     from dataclasses import asdict
     (f,) = Matcher([rule()]).scan("We train models.", [Clause(0, 16, "text")])[0]
     assert f.to_dict() == asdict(f) and list(f.to_dict()) == list(asdict(f))
+
+
+def test_rules_with_the_same_patterns_each_give_their_finding():
+    # The matcher decides identical rule logic once per clause; each rule still reports.
+    text = "We train models for any purpose."
+    twins = [rule("a"), rule("b", category="content_license", severity="critical"), rule("c", severity="low")]
+    findings, _ = Matcher(twins).scan(text, [Clause(0, len(text), "text")])
+    assert sorted((f.rule, f.category, f.severity) for f in findings) == [
+        ("a", "ai_training", "critical"), ("b", "content_license", "critical")]

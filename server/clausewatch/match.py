@@ -103,6 +103,15 @@ class Matcher:
         slots: dict[tuple[str, int], int] = {}
         self._slot = {id(p): slots.setdefault((p.pattern, p.flags), len(slots))
                       for r in rules for p in _patterns_of(r)}
+        # Rules with the same patterns and severities fire alike on a clause: decided once.
+        logic: dict[tuple, int] = {}
+        self._logic = [logic.setdefault(self._signature(r), len(logic)) for r in rules]
+
+    def _signature(self, rule: Rule) -> tuple:
+        slot = self._slot
+        return (tuple(slot[id(p)] for p in rule.patterns), tuple(slot[id(p)] for p in rule.requires),
+                tuple(slot[id(p)] for p in rule.unless), slot[id(rule.highlight)] if rule.highlight else None,
+                tuple((slot[id(p)], level) for p, level in rule.escalate), rule.severity)
 
     def _searcher(self, body: str, present: int | None):
         """pattern -> match or None on this clause: skipped when impossible, searched once."""
@@ -141,17 +150,23 @@ class Matcher:
                 raise MatchTimeout("matching ran past its time limit")
             body = text[clause.start:clause.end]
             if pre is None:
-                candidates, present = self.rules, None
+                candidates, present = range(len(self.rules)), None
             else:
                 present, mask = pre.scan(body)
-                candidates = [self.rules[i] for i in _bits(mask) if pre.gate(i, present)]
+                candidates = [i for i in _bits(mask) if pre.gate(i, present)]
             search = self._searcher(body, present)
-            for rule in candidates:
-                try:
-                    hit = apply_rule(rule, body, self.timeout, search)
-                except TimeoutError:
-                    warnings.append(f"rule {rule.id} timed out on clause at {clause.start}; skipped")
-                    continue
+            outcomes: dict[int, object] = {}
+            for i in candidates:
+                rule, logic = self.rules[i], self._logic[i]
+                if logic in outcomes:
+                    hit = outcomes[logic]
+                else:
+                    try:
+                        hit = apply_rule(rule, body, self.timeout, search)
+                    except TimeoutError:
+                        hit = None
+                        warnings.append(f"rule {rule.id} timed out on clause at {clause.start}; skipped")
+                    outcomes[logic] = hit
                 if hit is None:
                     continue
                 (s, e), severity = hit
