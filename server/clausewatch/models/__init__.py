@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import replace
+from itertools import chain, repeat
+from operator import ge, mul
 from pathlib import Path
 
 import regex
@@ -33,21 +36,49 @@ LABEL_CATEGORY = {
     "use": "contract_by_using",
 }
 
+# The standard library's `re` (faster than `regex` for these): `[^\W\d_]` is a letter.
 _CONTRACTIONS = [
-    (regex.compile(r"\s*n['\u2019]t\b"), " not"),
-    (regex.compile(r"\b(can)not\b"), r"\1 not"),
-    (regex.compile(r"\s*['\u2019](?:re|ve|ll|d|m|s)\b"), ""),
+    (re.compile(r"\s*n['\u2019]t\b"), " not"),
+    (re.compile(r"\b(can)not\b"), r"\1 not"),
+    (re.compile(r"\s*['\u2019](?:re|ve|ll|d|m|s)\b"), ""),
 ]
-_TOKEN = regex.compile(r"[\p{L}]+|\d+")
+_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+_DIGIT = re.compile(r"\d")
+
+
+def _word_tokens(word: str) -> tuple[str, ...]:
+    """The tokens of one lowercased whitespace-free word ("don't" -> do not, "3.5" -> 0 0)."""
+    if "'" in word or "\u2019" in word or "cannot" in word:
+        for pattern, repl in _CONTRACTIONS:
+            word = pattern.sub(repl, word)
+    toks = _TOKEN.findall(word)
+    if _DIGIT.search(word):
+        toks = ["0" if t[0].isdigit() else t for t in toks]
+    return tuple(toks)
+
+
+class _WordCache(dict):
+    """word -> its tokens, filled on first sight; cleared when full so memory stays bounded."""
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        if len(self) >= WORD_CACHE:
+            self.clear()
+        toks = self[word] = _word_tokens(word)
+        return toks
+
+
+WORD_CACHE = 200_000
+_WORDS = _WordCache()
 
 
 def tokens(text: str) -> list[str]:
-    """Lowercased word tokens; natural text and the tokenised corpus ("do n't") come out alike."""
-    text = text.lower()
-    if "'" in text or "\u2019" in text or "cannot" in text:
-        for pattern, repl in _CONTRACTIONS:
-            text = pattern.sub(repl, text)
-    return ["0" if t.isdigit() else t for t in _TOKEN.findall(text)]
+    """Lowercased word tokens; natural text and the tokenised corpus ("do n't") come out alike.
+    Every number is the token "0".
+
+    No token spans whitespace and the contraction rules only look inside a word, so tokenising
+    word by word gives the same list; each distinct word is tokenised once (a dict lookup after
+    that: the vocabulary of terms of service is small)."""
+    return list(chain.from_iterable(map(_WORDS.__getitem__, text.lower().split())))
 
 
 def ngrams(toks: list[str]) -> set[str]:
@@ -93,24 +124,34 @@ class ClauseModel:
         # the model adds a finding of its own when p >= add (both chosen on company-held-out folds).
         self.labels = {label: (float(m["bias"]), float(m["keep"]), float(m["add"]), m["weights"])
                        for label, m in data["labels"].items()}
-        # One table n-gram -> (w_label * idf for every label..., idf^2): one dict lookup per n-gram,
-        # and the sums run in C (zip/sum). Equal to features() + the dot product, just faster.
+        # One table n-gram -> (w_label * idf for every label..., idf^2) holding only the n-grams
+        # with a non-zero weight for some label (L1 training leaves most at zero), and `norms`
+        # (n-gram -> idf^2) for the exact L2 norm. Equal to features() + the dot product, just faster.
         self.order = list(self.labels)
         self.bias = [self.labels[label][0] for label in self.order]
         k = len(self.order)
-        table: dict[str, list[float]] = {}
         idf = self.idf or {}
-        for gram, value in idf.items():
-            table[gram] = [0.0] * k + [value * value]
+        self.unseen_sq = self.unseen ** 2 if self.idf else 1.0
+        self.norms = {gram: value * value for gram, value in idf.items()}
+        table: dict[str, list[float]] = {}
         for i, label in enumerate(self.order):
             for gram, w in self.labels[label][3].items():
-                row = table.setdefault(gram, [0.0] * k + [self.unseen ** 2 if self.idf else 1.0])
-                row[i] = w * (idf.get(gram, self.unseen) if self.idf else 1.0)
+                if w:
+                    g_idf = idf.get(gram, self.unseen) if self.idf else 1.0
+                    row = table.setdefault(gram, [0.0] * k + [g_idf * g_idf])
+                    row[i] = w * g_idf
         self.table = {gram: tuple(row) for gram, row in table.items()}
-        self.unseen_sq = self.unseen ** 2 if self.idf else 1.0
+        # Bounds on the idf^2 of an n-gram without a weight: with them a clause the rules left alone
+        # is often ruled out (no label can reach `add`) before its exact norm is computed.
+        squares = list(self.norms.values()) + [self.unseen_sq]
+        self.min_sq = min(squares)
         # Thresholds as log-odds, so a clause is judged without computing any sigmoid.
         self.keep_z = [_logit(self.labels[label][1]) for label in self.order]
         self.add_z = [_logit(self.labels[label][2]) for label in self.order]
+        # A label can only be added when w.x / norm >= add_z - bias (its "gap"); gap > 0 for every
+        # label (the bias alone never adds), so the test is max(w.x / gap) >= norm.
+        gaps = [a - b for a, b in zip(self.add_z, self.bias)]
+        self.inv_gap = [0.0 if g == math.inf else 1.0 / g for g in gaps] if all(g > 0 for g in gaps) else None
         # The categories this model judges: those whose CLAUDETTE label it was trained on.
         self.handled = {c.id: c.claudette for c in CATEGORIES.values() if c.claudette in self.labels}
 
@@ -123,14 +164,27 @@ class ClauseModel:
 
     def logits(self, text: str) -> list[float]:
         """Log-odds per label (in self.order) for one clause."""
+        return self._logits(text, exact=True)
+
+    def _logits(self, text: str, exact: bool) -> list[float] | None:
+        """Log-odds per label; with exact=False, None when no label can reach its `add` threshold."""
         grams = ngrams(tokens(text))
-        if not grams:
-            return list(self.bias)
         vecs = list(filter(None, map(self.table.get, grams)))
         if not vecs:
-            return list(self.bias)
+            return list(self.bias)  # no n-gram with a weight: the norm does not matter
         sums = list(map(sum, zip(*vecs)))
-        norm = math.sqrt(sums[-1] + (len(grams) - len(vecs)) * self.unseen_sq) or 1.0
+        weighted_sq = sums.pop()
+        if not exact and self.inv_gap is not None:
+            # The n-grams without a weight only enter the norm: with the smallest idf for them the
+            # norm is at its lowest and every label's log-odds at its highest. Exact, not a
+            # heuristic: a clause skipped here is one the model could not have added.
+            low = math.sqrt(weighted_sq + (len(grams) - len(vecs)) * self.min_sq)
+            if max(map(mul, sums, self.inv_gap)) < low:
+                return None
+        if self.idf is None:
+            norm = math.sqrt(len(grams))
+        else:
+            norm = math.sqrt(sum(map(self.norms.get, grams, repeat(self.unseen_sq))))
         return [b + z / norm for b, z in zip(self.bias, sums)]
 
     def probabilities(self, text: str) -> dict[str, float]:
@@ -157,8 +211,8 @@ class ClauseModel:
                 continue
             body = text[clause.start:clause.end]
             mine = [f for f in by_clause.get(clause.start, []) if f.category in self.handled]
-            zs = self.logits(body)
-            if not mine and all(z < a for z, a in zip(zs, self.add_z)):
+            zs = self._logits(body, exact=bool(mine))
+            if zs is None or not mine and not any(map(ge, zs, self.add_z)):
                 continue  # the common case: nothing found, nothing to add
             for i, label in enumerate(self.order):
                 hits = [f for f in mine if self.handled[f.category] == label]
