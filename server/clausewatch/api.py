@@ -41,7 +41,10 @@ def guard():
 @bp.get("/health")
 def health():
     s = services()
-    return jsonify({"status": "ok", "rules": len(s.analyzer.matcher.rules), "vendors": len(s.vendors.items)})
+    # While the rules still compile (warm.py) the server is up but not ready; health never waits.
+    ready = getattr(s.analyzer, "ready", True)
+    return jsonify({"status": "ok", "ready": ready, "rules": len(s.analyzer.matcher.rules) if ready else None,
+                    "vendors": len(s.vendors.items)})
 
 
 def _json_body() -> dict:

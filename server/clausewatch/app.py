@@ -38,14 +38,20 @@ HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 4
               415: "unsupported_media_type", 422: "unprocessable", 429: "too_many_requests"}
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+def build_analyzer(settings: Settings) -> Analyzer:
+    # Extraction runs in killable worker processes with a time cap (limits.py).
+    return cap_extraction(Analyzer.from_settings(settings))
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None,
+               analyzer: Analyzer | None = None) -> Flask:
+    """`analyzer` lets `serve` pass one that is still being built (warm.Warming)."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
     if services is None:
-        # Extraction runs in killable worker processes with a time cap (limits.py).
-        services = Services(settings=settings, analyzer=cap_extraction(Analyzer.from_settings(settings)),
+        services = Services(settings=settings, analyzer=analyzer or build_analyzer(settings),
                             store=Store(settings.db_path), vendors=load_vendors(settings.vendors_path))
     if services.watcher is None:
         from .watch import Watcher

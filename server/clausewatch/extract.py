@@ -21,16 +21,24 @@ from dataclasses import dataclass
 
 import lxml.etree as etree
 import lxml.html
-import trafilatura
-from trafilatura.settings import Extractor
+import functools
 
 from . import extract_simple
 from .segment import Block, guess_kind
 
-# fast: its own fallbacks (readability, jusText) cost 600 ms on a near-empty page, the only
-# kind of page this pass now sees.
-OPTIONS = Extractor(output_format="xml", tables=True, comments=False, formatting=False, links=False,
-                    images=False, recall=True, dedup=False, fast=True)
+
+
+@functools.cache
+def _trafilatura():
+    """trafilatura and its options, imported on first use: only the fallback needs it, and its
+    import is a third of the server's start-up."""
+    import trafilatura
+    from trafilatura.settings import Extractor
+    # fast: its own fallbacks (readability, jusText) cost 600 ms on a near-empty page, the only
+    # kind of page this pass now sees.
+    return trafilatura, Extractor(output_format="xml", tables=True, comments=False, formatting=False,
+                                  links=False, images=False, recall=True, dedup=False, fast=True)
+
 BLOCK_TAGS = {"head": "heading", "p": "text", "item": "item", "cell": "cell", "quote": "text", "code": "text"}
 LINE_START = re.compile(r"(?:[-*+\u2022#|>]|\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z])[.)])\s", re.IGNORECASE)
 
@@ -67,7 +75,8 @@ def _assemble(pieces: list[tuple[str, str]]) -> tuple[str, list[Block]]:
 
 
 def _trafilatura_pieces(html, url: str | None) -> list[tuple[str, str]]:
-    xml = trafilatura.extract(html, url=url, options=OPTIONS)
+    trafilatura, options = _trafilatura()
+    xml = trafilatura.extract(html, url=url, options=options)
     if not xml:
         return []
     root = etree.fromstring(xml.encode("utf-8"), parser=etree.XMLParser(recover=True, huge_tree=True))

@@ -147,6 +147,16 @@ class ExtractionPool:
             self._all.discard(worker)
         worker.kill()
 
+    def warm(self) -> None:
+        """Start one worker now, so the first page does not wait for a process to import."""
+        worker = self._acquire()
+        try:
+            worker.wait_ready()
+        except BaseException:
+            self._discard(worker)
+            raise
+        self._idle.put(worker)
+
     def extract_html(self, html: str, url: str | None = None, seconds: float | None = None):
         seconds = self.seconds if seconds is None else seconds
         worker = self._acquire()

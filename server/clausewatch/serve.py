@@ -3,26 +3,43 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from .config import Settings
+
+log = logging.getLogger(__name__)
 
 
 def run(settings: Settings) -> None:
     from waitress import serve
 
-    from .app import create_app
+    from .app import build_analyzer, create_app
+    from .limits import shared_pool
     from .store import StoreError
+    from .warm import Warming
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def build():
+        analyzer = build_analyzer(settings)
+        shared_pool().warm()
+        log.info("%d rules ready", len(analyzer.matcher.rules))
+        return analyzer
+
+    def fail(exc: BaseException):
+        # A broken built-in rule is a broken install: say which file and key, and stop.
+        print(f"clausewatch: cannot load the rules: {exc}", file=sys.stderr, flush=True)
+        os._exit(2)
+
     try:
-        app = create_app(settings)
+        app = create_app(settings, analyzer=Warming(build, on_error=fail))
     except StoreError as exc:
         sys.exit(f"clausewatch: {exc}")
     services = app.extensions["clausewatch"]
     if settings.watch and services.watcher is not None:
         services.watcher.start()
-    print(f"clausewatch: serving on http://{settings.host}:{settings.port} "
-          f"({len(services.analyzer.matcher.rules)} rules, history in {settings.db_path})", flush=True)
+    print(f"clausewatch: serving on http://{settings.host}:{settings.port} (history in {settings.db_path})",
+          flush=True)
     print("clausewatch: load the extension from the extension/ folder of this checkout "
           "(chrome://extensions → Developer mode → Load unpacked); see extension/README.md", flush=True)
     # The host is fixed to loopback here, whatever the settings say: nothing off this machine may connect.

@@ -1,0 +1,47 @@
+"""Build the analyzer in the background, so the server answers /api/health while rules compile.
+
+Compiling several hundred rule patterns takes a second or more of CPU; the extension's first
+question ("is the server there?") should not wait for it. Whoever needs the analyzer waits.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+
+class Warming:
+    """Stands in for the object `build` returns; attribute access waits until it is built."""
+
+    def __init__(self, build: Callable[[], object], on_error: Callable[[BaseException], None] | None = None):
+        self._ready = threading.Event()
+        self._value: object = None
+        self._error: BaseException | None = None
+        self._on_error = on_error
+        threading.Thread(target=self._run, args=(build,), name="clausewatch-warm", daemon=True).start()
+
+    def _run(self, build) -> None:
+        try:
+            self._value = build()
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits, and to on_error
+            self._error = exc
+            if self._on_error:
+                self._on_error(exc)
+        finally:
+            self._ready.set()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set() and self._error is None
+
+    def get(self):
+        self._ready.wait()
+        if self._error is not None:
+            raise RuntimeError("the analyzer could not be built") from self._error
+        return self._value
+
+    def __getattr__(self, name: str):
+        return getattr(self.get(), name)
