@@ -25,6 +25,9 @@ jan feb mar apr jun jul aug sep sept oct nov dec
 BOUNDARY = regex.compile(r'(?<=[.!?])(?P<close>["\'\u201d\u2019)\]]*)\s+(?=["\'\u201c\u2018(\[]?[\p{Lu}\p{N}§])'
                          r'|(?<=\s[.!?])\s+(?=\S)')
 WORD_BEFORE = regex.compile(r"(\S+)\s*$")
+WORD_WINDOW = 80
+NUMBER = regex.compile(r"\d+(?:\.\d+)*")
+INITIALS = regex.compile(r"(?:\p{L}\.)*\p{L}")
 LIST_MARKER = regex.compile(r"^\s*(?:[-*\u2022\u25cf\u25aa\u2013]|\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.)])\s+",
                             regex.IGNORECASE)
 TERMINAL = regex.compile(r"[.!?:;,]['\"\u201d\u2019)]*\s*$")
@@ -76,7 +79,9 @@ def _looks_like_heading(line: str) -> bool:
 
 
 def _is_abbreviation(before: str, after: str) -> bool:
-    token = WORD_BEFORE.search(before)
+    # Only the last word matters; searching the whole clause for it made splitting quadratic.
+    tail = before[-WORD_WINDOW:]
+    token = WORD_BEFORE.search(tail)
     if not token:
         return False
     word = token.group(1).rstrip(".!?\"')\u201d\u2019").lstrip("(\"'\u201c\u2018").lower()
@@ -86,10 +91,10 @@ def _is_abbreviation(before: str, after: str) -> bool:
         return after[:1].isdigit()
     # A list number that opens the clause ("2. We share ...") does not end it; a number that
     # closes a sentence ("... in Section 10.4. The", "... in 2023. We") does.
-    if regex.fullmatch(r"\d+(?:\.\d+)*", word):
-        return token.start() == len(before) - len(before.lstrip())
+    if NUMBER.fullmatch(word):
+        return len(before) - len(tail) + token.start() == len(before) - len(before.lstrip())
     # Initials ("J.", "A.B.") do not end sentences.
-    return bool(regex.fullmatch(r"(?:\p{L}\.)*\p{L}", word))
+    return bool(INITIALS.fullmatch(word))
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
