@@ -7,7 +7,7 @@ pumped (repeated) to clause length, followed by a near-miss tail that fails the 
 so the engine tries every way to split the pump. Each pattern gets a short pump (exponential
 blow-ups show at 30 characters) and a long one (polynomial ones show at clause length).
 
-A pattern is slow when one search runs past LIMIT seconds. The matcher gives a search 0.25 s on a
+A pattern is slow when one search runs past LIMIT seconds. The matcher gives a search 1 s on a
 clause of at most ~2,000 characters (segment.MAX_CLAUSE); the built-in rules stay under a few
 milliseconds on these strings, so LIMIT has a wide margin on a loaded machine.
 """
