@@ -15,11 +15,9 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, current_app, render_template
 
 from . import report
-from .diff import diff_versions
-from .security import check_request
 from .taxonomy import SEVERITY_RANK
 
 bp = Blueprint("export", __name__)
@@ -31,17 +29,6 @@ def _generator() -> str:
         return f"clausewatch {package_version('clausewatch')}"
     except PackageNotFoundError:
         return "clausewatch"
-
-
-def _load(report_id: str):
-    check_request(allow_navigation=True)
-    store = current_app.extensions["clausewatch"].store
-    version = store.version(report_id=report_id)
-    if version is None:
-        abort(404, "no such report")
-    older = [i for i in store.versions_of(version["document_id"]) if i < version["id"]]
-    changes = diff_versions(store.version(version_id=older[-1]), version) if older else None
-    return version, changes
 
 
 def _filename(version: dict, ext: str) -> str:
@@ -61,7 +48,7 @@ def _attachment(body: str, mimetype: str, filename: str, csp: str):
 
 @bp.get("/report/<report_id>/export.html")
 def export_html(report_id: str):
-    version, changes = _load(report_id)
+    version, changes = report.load_report(report_id)
     css = CSS.read_text(encoding="utf-8")
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
     csp = f"default-src 'none'; style-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
@@ -79,7 +66,7 @@ def export_html(report_id: str):
 
 @bp.get("/report/<report_id>/export.json")
 def export_json(report_id: str):
-    version, changes = _load(report_id)
+    version, changes = report.load_report(report_id)
     body = {
         "generator": _generator(),
         "exported_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),

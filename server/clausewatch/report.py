@@ -45,28 +45,29 @@ def group(findings: list[dict]) -> list[dict]:
     return sorted(groups.values(), key=lambda g: (g["polarity"] == "protection", SEVERITY_RANK[g["severity"]]))
 
 
-@bp.get("/report/<report_id>")
-def view(report_id: str):
+def load_report(report_id: str) -> tuple[dict, dict | None]:
+    """The stored version behind a report id and its changes since the version before it; the
+    reader view and its exports check and load the same way."""
     check_request(allow_navigation=True)
     store = current_app.extensions["clausewatch"].store
     version = store.version(report_id=report_id)
     if version is None:
         abort(404, "no such report")
+    older = [i for i in store.versions_of(version["document_id"]) if i < version["id"]]
+    changes = diff_versions(store.version(version_id=older[-1]), version) if older else None
+    return version, changes
+
+
+@bp.get("/report/<report_id>")
+def view(report_id: str):
+    version, changes = load_report(report_id)
     findings = sorted(version["findings"], key=lambda f: (f["polarity"] == "protection",
                                                           SEVERITY_RANK[f["severity"]], f["start"]))
-    older = [v for v in _versions_of(store, version) if v["id"] < version["id"]]
-    changes = diff_versions(store.version(version_id=older[-1]["id"]), version) if older else None
     html = render_template("report.html", v=version, findings=findings, changes=changes, groups=group(findings),
                            paragraphs=paragraphs(version["text"], version["clauses"], version["findings"]))
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = CSP
     return response
-
-
-def _versions_of(store, version) -> list[dict]:
-    return [dict(r) for r in store.connect().execute(
-        "SELECT id FROM versions WHERE document_id=? ORDER BY id", (version["document_id"],))]
-
 
 
 @bp.post("/report/delete")
