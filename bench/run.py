@@ -209,24 +209,14 @@ def bench_stages(pages) -> dict:
     from clausewatch.analyze import Analyzer
     from clausewatch.config import Settings
     from clausewatch.extract import ExtractionError, extract_html
-    from clausewatch.segment import segment
     analyzer = Analyzer.from_settings(Settings.from_env())
     totals = {"extract_html": 0.0, "segment": 0.0, "scan": 0.0, "model": 0.0}
     for _, html in pages:
-        t0 = NOW()
         try:
-            ex = extract_html(html)
+            stages = _timed_stages(analyzer, extract_html, html, "extract_html")
         except ExtractionError:
             continue
-        t1 = NOW()
-        clauses = segment(ex.text, ex.blocks)
-        t2 = NOW()
-        findings, _ = analyzer.matcher.scan(ex.text, clauses)
-        t3 = NOW()
-        if getattr(analyzer, "model", None) is not None:
-            analyzer.model.refine(ex.text, clauses, findings)
-        t4 = NOW()
-        for key, d in zip(totals, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+        for key, d in stages.items():
             totals[key] += d
     whole = sum(totals.values()) or 1
     return {k: {"s": v, "share": v / whole} for k, v in totals.items()}
@@ -305,9 +295,14 @@ def bench_length(texts, sizes, repeats: int) -> dict:
 def _stages_of_text(analyzer, text: str) -> dict:
     """One analysis of `text`, stage by stage: which of them bends the line."""
     from clausewatch.extract import extract_text
+    return _timed_stages(analyzer, extract_text, text, "extract_text")
+
+
+def _timed_stages(analyzer, extract, content: str, first: str) -> dict:
+    """Seconds spent in each stage of one analysis, the extraction named `first`."""
     from clausewatch.segment import segment
     t0 = NOW()
-    ex = extract_text(text)
+    ex = extract(content)
     t1 = NOW()
     clauses = segment(ex.text, ex.blocks)
     t2 = NOW()
@@ -316,7 +311,7 @@ def _stages_of_text(analyzer, text: str) -> dict:
     if getattr(analyzer, "model", None) is not None:
         analyzer.model.refine(ex.text, clauses, findings)
     t4 = NOW()
-    return {"extract_text": t1 - t0, "segment": t2 - t1, "scan": t3 - t2, "model": t4 - t3}
+    return {first: t1 - t0, "segment": t2 - t1, "scan": t3 - t2, "model": t4 - t3}
 
 
 def _copies(rules, factor: int, kind: str):
