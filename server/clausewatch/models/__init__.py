@@ -214,6 +214,11 @@ class ClauseModel:
             zs = self._logits(body, exact=bool(mine))
             if zs is None or not mine and not any(map(ge, zs, self.add_z)):
                 continue  # the common case: nothing found, nothing to add
+            ruled = {self.handled[f.category] for f in mine}
+            # On a clause a rule already read, the model adds another label only when it is surer of
+            # it than of the rule's: "may modify these terms at any time without notice" is not
+            # also a termination clause just because the two share their wording.
+            ruled_z = max((zs[i] for i, label in enumerate(self.order) if label in ruled), default=None)
             for i, label in enumerate(self.order):
                 hits = [f for f in mine if self.handled[f.category] == label]
                 if hits:
@@ -224,7 +229,7 @@ class ClauseModel:
                         if SEVERITY_RANK[f.severity] < SEVERITY_RANK["medium"] and zs[i] < self.add_z[i]:
                             f = replace(f, severity="medium")
                         out.append(f)
-                elif zs[i] >= self.add_z[i]:
+                elif zs[i] >= self.add_z[i] and (ruled_z is None or zs[i] > ruled_z):
                     feats = features(body, self.idf, self.unseen)
                     out.append(self._finding(label, LABEL_CATEGORY[label], body, clause, feats, sigmoid(zs[i])))
         out.sort(key=lambda f: (f.start, SEVERITY_RANK[f.severity], f.category))
