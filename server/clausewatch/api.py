@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request, url_for
@@ -57,7 +58,6 @@ def _json_body() -> dict:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError("bad_encoding", "the body is not UTF-8", 400) from None
-    import json
     try:
         body = json.loads(text)
     except (ValueError, RecursionError):

@@ -67,9 +67,8 @@ def _extension_worker_get() -> bool:
 
 def check_request(allow_navigation: bool = False) -> None:
     """Raise Forbidden unless the request may touch user data."""
+    check_host()
     settings = current_app.extensions["clausewatch"].settings
-    if not _host_ok(request.headers.get("Host", ""), settings.port):
-        raise Forbidden("bad_host", "requests must be addressed to 127.0.0.1 or localhost")
     origin = request.headers.get("Origin")
     if origin_allowed(origin, settings):
         return
