@@ -124,6 +124,47 @@ def test_a_pathological_pattern_times_out_with_a_warning():
         assert [f.rule for f in findings] == ["fine"]  # the other rule still ran
 
 
+FOLDING = [
+    # (why, pattern, text, what the matcher must highlight): full case folding (regex.V1 |
+    # IGNORECASE) is the rule; the fast simple-folding twin may only be used where they agree.
+    ("ẞ in the text folds to ss", r"\bstrasse\b", "Die STRAẞE ist lang.", "STRAẞE"),
+    ("ß in the pattern matches ss in the text", r"\bstraße\b", "the strasse is long", "strasse"),
+    ("ß in a class of the pattern matches ss", r"\bstra[ßx]e\b", "the STRASSE is long", "STRASSE"),
+    ("the st ligature in the text", r"\bstore\b", "we ﬆore it", "ﬆore"),
+    ("the long s folds simply", r"\bsell\b", "we ſell it", "ſell"),
+    ("the Kelvin sign folds simply", r"\bkeep\b", "we Keep it", "Keep"),
+    ("an escape may name an expanding character", r"\bstra\xdfe\b", "the strasse", "strasse"),
+    ("a range holding ß does not match ss, either way", r"\bstra[à-ÿ]e\b", "the strasse", None),
+]
+
+
+@pytest.mark.parametrize("why,pattern,text,expected", FOLDING, ids=[c[0] for c in FOLDING])
+def test_case_folding_is_full_whichever_search_runs(why, pattern, text, expected):
+    r = rule(patterns=[pattern])
+    clause = [Clause(0, len(text), "text")]
+    for matcher in (Matcher([r]), Matcher([r], simple_fold=False)):
+        assert [f.match for f in matcher.scan(text, clause)[0]] == ([expected] if expected else [])
+
+
+def test_the_simple_folding_twin_agrees_on_text_without_expanding_characters():
+    from clausewatch.config import Settings
+    from clausewatch.match import expanding, simple_twin
+    from clausewatch.rules import load_rules
+    rules, _ = load_rules(Settings().rules_dir)
+    texts = [t for r in rules for t in r.examples_match + r.examples_no_match]
+    texts += [t.upper() for t in texts] + [t.replace("s", "ſ").replace("k", "\u212a") for t in texts]
+    assert not any(expanding().search(t) for t in texts)
+    twins = 0
+    for r in rules:
+        for p in (*r.patterns, *r.requires, *r.unless, *(p for p, _ in r.escalate)):
+            twin = simple_twin(p)
+            twins += twin is not p
+            for t in texts:
+                a, b = p.search(t), twin.search(t)
+                assert (a and a.span()) == (b and b.span()), (r.id, p.pattern, t)
+    assert twins > 100  # the built-in patterns do get twins
+
+
 def test_apply_rule_lets_the_timeout_propagate():
     with pytest.raises(TimeoutError):
         apply_rule(rule(patterns=[r"(?:a+)+b"]), "a" * 5000, timeout=0.01)

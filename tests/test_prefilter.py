@@ -18,7 +18,8 @@ from clausewatch.rules import FLAGS, load_rules, parse_rule
 from clausewatch.segment import Clause, segment
 
 RULES, _ = load_rules(Settings().rules_dir)
-WITH, WITHOUT = Matcher(RULES), Matcher(RULES, prefilter=False)
+# WITHOUT is the reference: every rule on every clause, full case folding everywhere.
+WITH, WITHOUT = Matcher(RULES), Matcher(RULES, prefilter=False, simple_fold=False)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -31,7 +32,13 @@ KEYWORD_CASES = [
     ("a literal run", r"\btrain\w*", {frozenset({"train"})}),
     ("two runs must both be there", r"\btrain\w*\W+models?\b", {frozenset({"train"}), frozenset({"model"})}),
     ("an alternation gives one set", r"\b(?:sell|rent)\W+data", {frozenset({"sell", "rent"}), frozenset({"data"})}),
-    ("an optional part gives nothing", r"(?:perpetual\W+)?licen[cs]e", {frozenset({"licen"})}),
+    ("an optional part gives nothing", r"(?:perpetual\W+)?licen[cs]e", {frozenset({"licence", "license"})}),
+    ("a class of letters goes on with the run", r"\banaly[sz]e\b", {frozenset({"analyse", "analyze"})}),
+    ("sre's factored prefix is put back: share|send is not 'hare' or 'end'", r"\b(?:share|send)\w*",
+     {frozenset({"share", "send"})}),
+    ("suffix alternatives", r"\bcollect(?:s|ed|ing)?\b", {frozenset({"collect"})}),
+    ("suffix alternatives, one of them required", r"\bcollect(?:s|ed|ing)\b",
+     {frozenset({"collects", "collected", "collecting"})}),
     ("a repeat of at least one keeps its keywords", r"(?:very\W+){1,3}bad", {frozenset({"very"}), frozenset({"bad"})}),
     ("a branch with a wildcard alternative gives nothing", r"(?:foo|\w+)\W+bar", {frozenset({"bar"})}),
     ("lookarounds give nothing", r"(?<!not\W)share(?!\W+nothing)", {frozenset({"share"})}),
@@ -47,6 +54,11 @@ KEYWORD_CASES = [
 @pytest.mark.parametrize("why,source,expected", KEYWORD_CASES, ids=[c[0] for c in KEYWORD_CASES])
 def test_keywords(why, source, expected):
     assert kw(source) == expected
+
+
+def test_a_factored_prefix_goes_on_into_the_literal_start_of_each_alternative():
+    # sre reads (?:sell\W+data|send\W+data) as "se" then a branch "ll..." | "nd...".
+    assert frozenset({"sell", "send"}) in kw(r"\b(?:sell\W+data|send\W+data)")
 
 
 def findings(matcher, text):
@@ -120,6 +132,17 @@ def test_random_sentences_give_the_same_findings(words, case):
     text = case(" ".join(words))
     clause = [Clause(0, len(text), "text")]
     assert WITH.scan(text, clause) == WITHOUT.scan(text, clause)
+
+
+def test_requires_that_share_a_keyword_set_still_let_the_rule_through():
+    # Conditions are bits combined with OR: two requires needing the same set must not add up.
+    data = {"category": "ai_training", "message": "m", "examples": {"match": ["a", "b", "c"], "no_match": ["d", "e", "f"]}}
+    r = parse_rule(Path("r.yaml"), {**data, "patterns": [r"\btrain\w*"],
+                                     "requires": [r"\bdata\b", r"\bdata\W+sets?\b", r"\b(?:sets?|data)\b"]})
+    text = "We train models on data sets."
+    clause = [Clause(0, len(text), "text")]
+    assert [f.rule for f in Matcher([r]).scan(text, clause)[0]] == ["r"]
+    assert Matcher([r]).scan(text, clause) == Matcher([r], prefilter=False, simple_fold=False).scan(text, clause)
 
 
 def test_rules_that_share_keywords_and_rules_without_any():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import regex
@@ -45,8 +46,9 @@ def content_hash(text: str) -> str:
 
 
 def guess_language(text: str) -> str:
-    words = [w.lower() for w in WORD.findall(text[:20000])]
-    scores = {lang: sum(w in stop for w in words) for lang, stop in STOPWORDS.items()}
+    # Each distinct word counted once, then looked up per language (not every word per language).
+    counts = Counter(w.lower() for w in WORD.findall(text[:20000]))
+    scores = {lang: sum(counts[w] for w in stop) for lang, stop in STOPWORDS.items()}
     best = max(scores, key=scores.get)
     return best if scores[best] >= 3 else "und"
 

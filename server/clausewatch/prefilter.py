@@ -16,6 +16,8 @@ from __future__ import annotations
 import functools
 import re
 import warnings
+from functools import reduce
+from operator import or_
 from re import _constants as C  # noqa: N812
 from re import _parser as sre_parse
 
@@ -23,6 +25,8 @@ import regex
 
 # A keyword shorter than this matches nearly every clause: it costs more than it saves.
 MIN_KEYWORD = 2
+# A run of literal text with alternatives ('collect(?:s|ed)') is kept as at most this many strings.
+MAX_CHOICES = 64
 # Characters that only appear in a "literal" when sre and the regex module read the pattern
 # differently (V1 nested sets, fuzzy `{e<=1}`): such a pattern gets no keywords.
 SUSPECT = set("[]{}")
@@ -51,20 +55,52 @@ described:2 activity:2
 WORD_CACHE = 200_000
 
 
+def _literal_choices(op, av) -> list[str] | None:
+    """The strings one parsed item matches when it is plain literal text, else None."""
+    if op is C.LITERAL:
+        return [chr(av)]
+    if op is C.IN and all(o is C.LITERAL for o, _ in av):
+        return [chr(a) for _, a in av]  # sre turns (?:d|e) into [de]
+    if op is C.BRANCH:
+        out = []
+        for alt in av[1]:
+            if not all(o is C.LITERAL for o, _ in alt):
+                return None
+            out.append("".join(chr(a) for _, a in alt))
+        return out  # sre factors (?:share|send) into s(?:hare|end): put the prefix back
+    return None
+
+
+def _lead(alt) -> str:
+    """The literal characters an alternative starts with."""
+    chars = []
+    for op, av in alt:
+        if op is not C.LITERAL:
+            break
+        chars.append(chr(av))
+    return "".join(chars)
+
+
 def _runs_and_sets(items) -> list[frozenset[str]]:
     """The sets (each: one of these strings is in every match) that a parsed sequence implies."""
     sets: list[frozenset[str]] = []
-    run: list[str] = []
+    run: list[str] = []  # the strings the literal text read so far can be (one of them is there)
 
     def close():
-        if run:
-            sets.append(frozenset(["".join(run)]))
-            run.clear()
+        if run and any(run):
+            sets.append(frozenset(run))
+        run.clear()
 
     for op, av in items:
-        if op is C.LITERAL:
-            run.append(chr(av))
+        choices = _literal_choices(op, av)
+        if choices is not None:
+            if len(run) * len(choices) > MAX_CHOICES:
+                close()
+            run[:] = [a + b for a in (run or [""]) for b in choices]
             continue
+        if op is C.BRANCH and run and len(run) * len(av[1]) <= MAX_CHOICES:
+            # Each alternative starts with its own literal text: the run goes on into it.
+            run[:] = [a + _lead(alt) for a in run for alt in av[1]]
         close()
         if op is C.BRANCH:
             union: set[str] = set()
@@ -149,8 +185,10 @@ def _trie_regex(words: list[str]) -> str:
 class Prefilter:
     """Keyword conditions of every pattern of a rule set, and a cheap way to find them in a clause.
 
-    Keywords are bits of an int; a clause's keywords are the union of those of its words, and
-    each distinct word is looked up once per process (policy vocabulary is small).
+    Each distinct keyword set is a condition, one bit of an int, met when one of its keywords is
+    in the clause. A pattern needs all of its conditions: one AND tells whether it can match. Each
+    distinct word of a clause is looked up once per process (policy vocabulary is small), and gives
+    the conditions it meets and the rules it can let through, so a clause costs one OR per word.
     """
 
     def __init__(self, rules):
@@ -159,92 +197,96 @@ class Prefilter:
         for rule in self.rules:
             for p in _all_patterns(rule):
                 conditions[id(p)] = keywords(p)
+        # The keyword set that lets each rule through (None: the rule always runs).
+        triggers = [self._trigger(rule) for rule in self.rules]
         words = sorted({k for c in conditions.values() for s in c for k in s})
-        self.bit = {w: 1 << i for i, w in enumerate(words)}
-        # A keyword found at a position implies every shorter keyword that is its prefix there.
-        self.implied = {w: sum(self.bit[w[:i]] for i in range(1, len(w) + 1) if w[:i] in self.bit) for w in words}
-        self.masks = {pid: tuple(self._mask(s) for s in c) for pid, c in conditions.items()}
+        index = {w: i for i, w in enumerate(words)}
+        sets = sorted({s for c in conditions.values() for s in c} | {t for t in triggers if t is not None},
+                      key=sorted)
+        self.cond = {s: 1 << j for j, s in enumerate(sets)}
+        self.shift = len(sets)
+        self.need = {pid: sum(self.cond[s] for s in set(c)) for pid, c in conditions.items()}
+        # Per keyword: the conditions it meets and the rules it lets through. A keyword found at a
+        # position implies every shorter keyword that is its prefix there.
+        meets = [0] * len(words)
+        for s, bit in self.cond.items():
+            for k in s:
+                meets[index[k]] |= bit
+        lets = [0] * len(words)
+        for i, t in enumerate(triggers):
+            for k in t or ():
+                lets[index[k]] |= 1 << i
+        self._entry = {w: 0 for w in words}
+        for w in words:
+            for n in range(1, len(w) + 1):
+                if w[:n] in index:
+                    self._entry[w] |= meets[index[w[:n]]] | (lets[index[w[:n]]] << self.shift)
+        self.always = sum(1 << i for i, t in enumerate(triggers) if t is None)
+        self.requires = [reduce(or_, (self.need[id(p)] for p in r.requires), 0) for r in self.rules]
+        self.patterns = [tuple(self.need[id(p)] for p in r.patterns) for r in self.rules]
         # A keyword without whitespace lies inside one whitespace-separated word of the clause;
         # the few with a space are searched in the whole clause.
         in_word = [w for w in words if not _has_space(w)]
         spanning = [w for w in words if _has_space(w)]
         self._in_word = re.compile(f"(?=({_trie_regex(in_word)}))") if in_word else None
         self._spanning = re.compile(f"(?=({_trie_regex(spanning)}))") if spanning else None
-        # The keyword set that lets each rule through, and the rules that always run.
-        self.trigger = [self._trigger(rule) for rule in self.rules]
-        self.always = sum(1 << i for i, t in enumerate(self.trigger) if t is None)
-        self.requires = [tuple(m for p in r.requires for m in self.masks[id(p)]) for r in self.rules]
-        self.patterns = [tuple(self.masks[id(p)] for p in r.patterns) for r in self.rules]
-        # word -> its keyword bits | (bits of the rules it can let through) << `self.shift`:
-        # one OR per word of a clause gathers both.
-        self.shift = len(words)
-        self._words: dict[str, int] = {}
+        # A keyword with a space needs its first word and that space: a cheap test first.
+        self._heads = tuple(sorted({w[:w.index(" ") + 1] if " " in w.strip() else w for w in spanning}))
+        self._low = (1 << self.shift) - 1
+        self._words = _Words(self._word)
 
-    def _mask(self, keywords: frozenset[str]) -> int:
-        return sum(self.bit[k] for k in keywords)
-
-    def _trigger(self, rule) -> int | None:
+    def _trigger(self, rule) -> frozenset[str] | None:
         """One keyword set that any firing of the rule must hit: its patterns' union or a requires'."""
         options = []
-        firsts = [self.masks[id(p)] for p in rule.patterns]
+        firsts = [keywords(p) for p in rule.patterns]
         if all(firsts):
-            options.append(frozenset().union(*(keywords(p)[0] for p in rule.patterns)))
-        options.extend(keywords(p)[0] for p in rule.requires if self.masks[id(p)])
-        return self._mask(max(options, key=_score)) if options else None
+            options.append(frozenset().union(*(c[0] for c in firsts)))
+        options.extend(keywords(p)[0] for p in rule.requires if keywords(p))
+        return max(options, key=_score) if options else None
 
     def _found(self, finder, text: str) -> int:
-        mask = 0
+        """Conditions met and rules let through (shifted) by the keywords found in `text`."""
+        entry = 0
         for w in set(finder.findall(text)):
-            mask |= self.implied[w]
-        return mask
-
-    def _rules_for(self, mask: int) -> int:
-        return sum(1 << i for i, t in enumerate(self.trigger) if t is not None and t & mask)
-
-    def _word(self, word: str) -> int:
-        mask = self._found(self._in_word, word)
-        entry = mask | (self._rules_for(mask) << self.shift) if mask else 0
-        if len(self._words) >= WORD_CACHE:
-            self._words.clear()  # a bound on memory; the vocabulary refills it in a few pages
-        self._words[word] = entry
+            entry |= self._entry[w]
         return entry
 
+    def _word(self, word: str) -> int:
+        return self._found(self._in_word, word) if self._in_word is not None else 0
+
     def scan(self, body: str) -> tuple[int, int]:
-        """(keywords present, rules that may fire) of one clause, both as bit masks."""
+        """(conditions met, rules that may fire) of one clause, both as bit masks."""
         folded = body.casefold()
-        acc = 0
-        if self._in_word is not None:
-            cache = self._words
-            for word in set(folded.split()):
-                entry = cache.get(word)
-                acc |= self._word(word) if entry is None else entry
-        present = acc & ((1 << self.shift) - 1)
-        rules = (acc >> self.shift) | self.always
-        if self._spanning is not None:
-            extra = self._found(self._spanning, folded)
-            present |= extra
-            rules |= self._rules_for(extra)
-        return present, rules
+        acc = reduce(or_, map(self._words.__getitem__, folded.split()), 0)
+        if self._spanning is not None and any(h in folded for h in self._heads):
+            acc |= self._found(self._spanning, folded)
+        return acc & self._low, (acc >> self.shift) | self.always
 
-    def gate(self, i: int, present: int) -> bool:
+    def gate(self, i: int, met: int) -> bool:
         """False when rule i cannot fire: a `requires` impossible, or no pattern possible."""
-        for m in self.requires[i]:
-            if not m & present:
-                return False
-        for condition in self.patterns[i]:
-            for m in condition:
-                if not m & present:
-                    break
-            else:
-                return True
-        return False
+        if met & self.requires[i] != self.requires[i]:
+            return False
+        return any(met & need == need for need in self.patterns[i])
 
-    def possible(self, pattern, present: int) -> bool:
-        """False when `pattern` cannot match a clause with only these keywords."""
-        for m in self.masks.get(id(pattern), ()):
-            if not m & present:
-                return False
-        return True
+    def possible(self, pattern, met: int) -> bool:
+        """False when `pattern` cannot match a clause that meets only these conditions."""
+        need = self.need.get(id(pattern), 0)
+        return met & need == need
+
+
+class _Words(dict):
+    """word -> its entry, computed on first sight; cleared when full so memory stays bounded."""
+
+    def __init__(self, compute):
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, word: str) -> int:
+        entry = self._compute(word)
+        if len(self) >= WORD_CACHE:
+            self.clear()  # a bound on memory; the vocabulary refills it in a few pages
+        self[word] = entry
+        return entry
 
 
 def _has_space(word: str) -> bool:
