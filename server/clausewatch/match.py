@@ -159,6 +159,14 @@ class Matcher:
         # The conditions every `requires` of a rule needs: a rule that cannot meet them is not tried.
         self._requires = [reduce(or_, (self._need[s] for s in plan[1]), 0) for plan in self._plan]
 
+    def prepare(self) -> "Matcher":
+        """Compile every simple-folding twin now instead of on first use (0.6 s of CPU for the
+        built-in rules): for a warm-up, so that a measurement or a first page does not pay it."""
+        for s, pattern in enumerate(self._pattern):
+            if self._twin[s] is None:
+                self._twin[s] = simple_twin(pattern)
+        return self
+
     def _signature(self, rule: Rule) -> tuple:
         """The rule as slots: (patterns, requires, unless, highlight or -1, escalate, severity)."""
         slot = self._slot
