@@ -1,21 +1,25 @@
 """Train the small CLAUDETTE check that runs next to the rules (server/clausewatch/models/claudette.json).
 
+    .venv/bin/python -m pip install -r bench/requirements.txt   # scikit-learn: training only
     .venv/bin/python bench/train_model.py [--data ../shared/data] [--out server/clausewatch/models/claudette.json]
 
 Data: UNFAIR-ToS train split only (LexGLUE, CC BY 4.0; CLAUDETTE ToS-50, Lippi et al. 2019). The
 validation split and the 2024 corpus are never read here: they are what the model is checked on.
 OPP-115 is never used.
 
-Features (clausewatch.models.features): word unigrams and bigrams of the sentence, binary tf times
-idf, L2-normalised (rule hits are not features: the rules were written looking at this split, so they would
-look better here than anywhere else). One logistic regression
-per label with L1 and L2, trained with FTRL-Proximal in pure Python, deterministic (fixed seed,
-fixed order): L1 leaves most n-gram weights at exactly zero, so the file is small and inference
-looks up few n-grams (bench/accuracy.md, "Cost"). CW_L1=0 trains the earlier dense AdaGrad model. Each label
-gets two thresholds, chosen together for the best F1 of rules+model on 5-fold out-of-fold
-predictions where the folds are whole companies (a threshold is never chosen on sentences of a
-company the model saw): `keep` (a rule finding survives when p >= keep) and `add` (the model
-reports a clause the rules missed when p >= add).
+Features (clausewatch.models.features, the same function the server runs): word unigrams and
+bigrams of the sentence, binary tf times idf, L2-normalised (rule hits are not features: the
+rules were written looking at this split, so they would look better here than anywhere else).
+One L2 logistic regression per label (scikit-learn, lbfgs: deterministic), with the classes
+weighted by their inverse frequency, because a label is on 1-3% of sentences and an unweighted
+fit learns mostly "no". C is chosen per run from C_GRID by the combined cross-validated F1 on
+train; weights below PRUNE are then dropped, which keeps the file and the lookups small
+(bench/accuracy.md, "Cost"). scikit-learn only trains: the server reads the JSON in pure Python.
+
+Each label gets two thresholds, chosen together for the best F1 of rules+model on 5-fold
+out-of-fold predictions where the folds are whole companies (a threshold is never chosen on
+sentences of a company the model saw): `keep` (a rule finding survives when p >= keep) and
+`add` (the model reports a clause the rules missed when p >= add).
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ import json
 import math
 import multiprocessing
 import os
-import random
 import sys
 import time
 from pathlib import Path
@@ -41,20 +44,18 @@ from clausewatch.rules import load_rules  # noqa: E402
 from clausewatch.taxonomy import CATEGORIES  # noqa: E402
 
 LABELS = sorted(LABEL_CATEGORY)
-SEED = 13
-EPOCHS = int(os.environ.get("CW_EPOCHS", 6))
-L2 = float(os.environ.get("CW_L2", 1e-4))
-LR = float(os.environ.get("CW_LR", 0.5))
-# n-grams seen in fewer than MIN_DF train sentences get no feature: rare n-grams mostly fit noise
-# (validation F1 held within 0.004 going from 2 to 5) and they were 2/3 of the file and lookups.
-MIN_DF = int(os.environ.get("CW_MIN_DF", 5))
+# n-grams seen in fewer than MIN_DF train sentences get no feature: with class weights the rare
+# ones still fit noise, and 2 beat 5 on the cross-validated F1 of train.
+MIN_DF = int(os.environ.get("CW_MIN_DF", 2))
 FOLDS = 5
-# L1 (FTRL-Proximal): most n-grams get a weight of exactly zero, so the file stays small and
-# inference only looks up the few n-grams that matter. CW_L1=0 gives the dense AdaGrad model
-# (same validation macro-F1 within 0.01, 6x the file, ~6 points more analysis time).
-L1 = float(os.environ.get("CW_L1", 1.0))
-FTRL_BETA = 1.0
-PRUNE = 0.02  # weights smaller than this change no decision measurably; they only cost bytes
+C_GRID = [float(c) for c in os.environ.get("CW_C", "3,10,30").split(",")]
+# Weights below this change few decisions (train CV F1 within 0.005 of the unpruned model) and
+# without them the model keeps ~9,000 of ~160,000 weights: a 0.6 MB file, few lookups per clause.
+PRUNE = float(os.environ.get("CW_PRUNE", 0.5))
+# The page paints critical/high in strong colours; issue 4 asks those to be right >= 90% of the
+# time on unseen terms. Train figures run above unseen ones, hence the margin. (A Wilson lower
+# bound of 0.90 instead left no CLAUDETTE finding high at all: bench/accuracy.md.)
+HIGH_PRECISION = 0.95
 
 
 def rule_features(analyzer: Analyzer, text: str):
@@ -93,72 +94,14 @@ def vocabulary(feats) -> set[str]:
     return {k for k, n in df.items() if n >= MIN_DF}
 
 
-def train_label(feats, ys, vocab):
-    if L1 > 0:
-        return train_label_ftrl(feats, ys, vocab)
-    return train_label_adagrad(feats, ys, vocab)
-
-
-def train_label_ftrl(feats, ys, vocab):
-    """FTRL-Proximal (McMahan et al. 2013) on the logistic loss with L1 and L2; returns (bias, weights).
-
-    Per-coordinate AdaGrad-like steps, but a weight is exactly zero until the gradients that
-    favour its n-gram add up to more than L1: n-grams seen a few times by chance stay out."""
-    z: dict[str, float] = {}
-    n2: dict[str, float] = {}
-    b, gb2 = 0.0, 1e-8
-    xs = [{k: v for k, v in f.items() if k in vocab} for f in feats]
-    order = list(range(len(feats)))
-    rng = random.Random(SEED)
-    alpha, l1, l2 = LR, L1, L2
-
-    def weight(k):
-        zk = z.get(k, 0.0)
-        if abs(zk) <= l1:
-            return 0.0
-        return -(zk - math.copysign(l1, zk)) / ((FTRL_BETA + math.sqrt(n2.get(k, 0.0))) / alpha + l2)
-
-    for _epoch in range(EPOCHS):
-        rng.shuffle(order)
-        for i in order:
-            x = xs[i]
-            ws = {k: weight(k) for k in x}
-            zsum = b + sum(ws[k] * v for k, v in x.items())
-            err = sigmoid(zsum) - ys[i]
-            gb2 += err * err
-            b -= LR * err / math.sqrt(gb2)
-            for k, v in x.items():
-                g = err * v
-                nk = n2.get(k, 0.0)
-                sigma = (math.sqrt(nk + g * g) - math.sqrt(nk)) / alpha
-                z[k] = z.get(k, 0.0) + g - sigma * ws[k]
-                n2[k] = nk + g * g
-    w = {k: weight(k) for k in z}
-    return b, {k: v for k, v in w.items() if v != 0.0}
-
-
-def train_label_adagrad(feats, ys, vocab):
-    """AdaGrad on the logistic loss with L2; returns (bias, weights)."""
-    w: dict[str, float] = {}
-    g2: dict[str, float] = {}
-    b, gb2 = 0.0, 1e-8
-    xs = [{k: v for k, v in f.items() if k in vocab} for f in feats]
-    order = list(range(len(feats)))
-    rng = random.Random(SEED)
-    for _epoch in range(EPOCHS):
-        rng.shuffle(order)
-        for i in order:
-            x = xs[i]
-            z = b + sum(w.get(k, 0.0) * v for k, v in x.items())
-            err = sigmoid(z) - ys[i]
-            gb2 += err * err
-            b -= LR * err / math.sqrt(gb2)
-            for k, v in x.items():
-                wk = w.get(k, 0.0)
-                g = err * v + L2 * wk
-                g2[k] = g2.get(k, 1e-8) + g * g
-                w[k] = wk - LR * g / math.sqrt(g2[k])
-    return b, w
+def train_label(feats, ys, vocab, c):
+    """L2 logistic regression with balanced class weights; returns (bias, weights) over `vocab`."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    vec = DictVectorizer()
+    x = vec.fit_transform([{k: v for k, v in f.items() if k in vocab} for f in feats])
+    fit = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x, ys)
+    return float(fit.intercept_[0]), dict(zip(vec.get_feature_names_out(), map(float, fit.coef_[0])))
 
 
 def predict(b, w, x) -> float:
@@ -201,56 +144,116 @@ def best_policy(probs, ys, hits) -> tuple[float, float, float]:
     return best
 
 
-def fit_label(job) -> dict:
-    label, feats, ys, folds, hits = job
+def out_of_fold(feats, ys, folds, c) -> list[float]:
     oof = [0.0] * len(ys)
     for k in range(FOLDS):
         tr = [i for i, f in enumerate(folds) if f != k]
         te = [i for i, f in enumerate(folds) if f == k]
-        vocab = vocabulary([feats[i] for i in tr])
-        b, w = train_label([feats[i] for i in tr], [ys[i] for i in tr], vocab)
+        b, w = train_label([feats[i] for i in tr], [ys[i] for i in tr], vocabulary([feats[i] for i in tr]), c)
+        w = {k: v for k, v in w.items() if abs(v) >= PRUNE}  # judge the model that ships: pruned
         for i in te:
             oof[i] = predict(b, w, feats[i])
+    return oof
+
+
+def best_high(probs, ys, hits, target=HIGH_PRECISION, least=5) -> float:
+    """The lowest p at which a rule finding was right at least `target` of the time (over at
+    least `least` findings); 1.01 (never high) when no threshold gets there."""
+    for t in [i / 100 for i in range(2, 100, 2)]:
+        sel = [y for p, y, h in zip(probs, ys, hits) if h and p >= t]
+        if len(sel) >= least and sum(sel) >= target * len(sel):
+            return t
+    return 1.01
+
+
+def fit_label(job) -> dict:
+    label, feats, ys, folds, hits = job
+    best = None
+    for c in C_GRID:
+        oof = out_of_fold(feats, ys, folds, c)
+        keep, add, f1_combined = best_policy(oof, ys, hits)
+        if best is None or f1_combined > best[3] + 1e-9:
+            best = (c, oof, (keep, add), f1_combined)
+    c, oof, (keep, add), f1_combined = best
     threshold, f1 = best_threshold(oof, ys)
-    keep, add, f1_combined = best_policy(oof, ys, hits)
+    high = max(keep, best_high(oof, ys, hits))
     rules_tp = sum(1 for y, h in zip(ys, hits) if y and h)
     rules_f1 = 2 * rules_tp / (sum(hits) + sum(ys)) if rules_tp else 0.0
-    b, w = train_label(feats, ys, vocabulary(feats))
+    b, w = train_label(feats, ys, vocabulary(feats), c)
     kept = {k: round(v, 4) for k, v in sorted(w.items()) if abs(v) >= PRUNE}
-    return {"bias": round(b, 4), "threshold": threshold, "keep": keep, "add": add,
+    return {"bias": round(b, 4), "c": c, "threshold": threshold, "keep": keep, "add": add, "high": high,
             "cv_f1": round(f1, 4), "cv_f1_rules": round(rules_f1, 4), "cv_f1_combined": round(f1_combined, 4),
             "weights": kept}
 
 
 def measure_overhead(model_path: Path, pages_dir: Path, n_pages: int = 25, repeats: int = 9) -> None:
-    """What the model adds to analysis time (bench/accuracy.md, "Cost"): the first `n_pages` HTML
-    pages of `pages_dir` through the full in-process pipeline (extraction, segmentation, rules),
-    with and without the model, alternating page by page; CPU time (time.process_time), because
-    the machine is shared; the median over `repeats` of the whole-set ratio."""
+    """What the model adds to analysis time (bench/accuracy.md, "Cost"), on the first `n_pages`
+    HTML pages of `pages_dir`, with and without the model, alternating page by page, median over
+    `repeats` of the whole-set ratio, twice:
+    - pipeline: `Analyzer._analyze` (extraction, segmentation, rules; no cache), CPU time, because
+      the machine is shared;
+    - request: POST /api/analyze in process as the extension sends it (extraction in the worker
+      process, storing, the JSON answer; a new URL each time, cache cleared), wall time, because
+      the extraction runs in another process."""
     import statistics
+    import tempfile
     from clausewatch.models import ClauseModel
     pages = sorted(pages_dir.glob("*.html"))[:n_pages]
     htmls = [p.read_text(encoding="utf-8", errors="replace") for p in pages]
+    model = ClauseModel.load(model_path)
     rules, _ = load_rules(ROOT / "rules")
     matcher = Matcher(rules)
-    plain, with_model = Analyzer(matcher), Analyzer(matcher, model=ClauseModel.load(model_path))
-    run = [lambda h: plain._analyze(html=h, text=None, url="", title=""),  # no cache: real work
-           lambda h: with_model._analyze(html=h, text=None, url="", title="")]
-    for h in htmls:  # warm up (compiled patterns, first allocations)
+    matcher.prepare()
+    plain, with_model = Analyzer(matcher), Analyzer(matcher, model=model)
+    pipeline = [lambda h: plain._analyze(html=h, text=None, url="", title=""),  # no cache: real work
+                lambda h: with_model._analyze(html=h, text=None, url="", title="")]
+    print(f"{len(htmls)} pages of {pages_dir}:")
+    _alternate("pipeline, CPU", pipeline, htmls, repeats, time.process_time)
+    with tempfile.TemporaryDirectory(prefix="cw-overhead-") as tmp:
+        apps = [_app(Path(tmp) / str(i)) for i in (0, 1)]
+        apps[0].extensions["clausewatch"].analyzer.model = None
+        apps[1].extensions["clausewatch"].analyzer.model = model
+        serial = iter(range(10 ** 9))
+
+        def request(app):
+            def post(h):
+                app.extensions["clausewatch"].analyzer.cache.clear()
+                r = app.test_client().post("/api/analyze", headers={"Origin": _ORIGIN},
+                                           json={"url": f"https://overhead.invalid/{next(serial)}", "html": h})
+                assert r.status_code == 200, r.get_json()
+            return post
+        _alternate("request, wall", [request(apps[0]), request(apps[1])], htmls, repeats, time.perf_counter)
+
+
+_ORIGIN = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
+
+
+def _app(data_dir: Path):
+    from clausewatch.app import create_app
+    from clausewatch.config import Settings
+    settings = Settings.from_env(data_dir=data_dir, watch=False)
+    settings.extension_ids = [*settings.extension_ids, _ORIGIN.split("//")[1]]
+    settings.user_rules_dir = data_dir / "no-user-rules"
+    return create_app(settings)
+
+
+def _alternate(name, run, htmls, repeats, clock) -> None:
+    import statistics
+    for h in htmls:  # warm up (compiled patterns, workers, first allocations)
         run[0](h), run[1](h)
     ratios, base = [], []
     for _ in range(repeats):
         spent = [0.0, 0.0]
         for h in htmls:
             for i in (0, 1):
-                t = time.process_time()
+                t = clock()
                 run[i](h)
-                spent[i] += time.process_time() - t
+                spent[i] += clock() - t
         ratios.append(spent[1] / spent[0] - 1)
         base.append(spent[0])
-    print(f"{len(htmls)} pages of {pages_dir}: rules alone {statistics.median(base):.2f} s CPU per pass; "
+    print(f"  {name}: without the model {statistics.median(base):.2f} s per pass; "
           f"the model adds {100 * statistics.median(ratios):.1f}% (median of {repeats}; "
-          f"range {100 * min(ratios):.1f}-{100 * max(ratios):.1f}%)")
+          f"range {100 * min(ratios):.1f}-{100 * max(ratios):.1f}%)", flush=True)
 
 
 def main(argv=None) -> int:
@@ -272,8 +275,8 @@ def main(argv=None) -> int:
     feats, ruled, idf, unseen = featurise(rows, analyzer)
     docs = sorted({r.get("doc", "") for r in rows})
     fold_of = {d: i % FOLDS for i, d in enumerate(docs)}
-    model = {"version": "claudette-lr-1", "trained_on": "unfair_tos/train.jsonl (LexGLUE UNFAIR-ToS, CC BY 4.0)",
-             "features": "word 1-2 grams, binary tf x idf, L2-normalised", "idf": idf, "idf_unseen": unseen,
+    model = {"version": "claudette-lr-2", "trained_on": "unfair_tos/train.jsonl (LexGLUE UNFAIR-ToS, CC BY 4.0)",
+             "features": "word 1-2 grams, binary tf x idf, L2-normalised; L2 logistic regression, balanced classes", "idf": idf, "idf_unseen": unseen,
              "labels": {}}
     folds = [fold_of[r.get("doc", "")] for r in rows]
     jobs = [(label, feats, [1 if label in r["labels"] else 0 for r in rows], folds,
@@ -283,9 +286,9 @@ def main(argv=None) -> int:
         results = pool.map(fit_label, jobs)
     for label, entry in zip(LABELS, results):
         model["labels"][label] = entry
-        print(f"{label:<5} model alone F1 {entry['cv_f1']:.3f} (t {entry['threshold']:.2f})  "
+        print(f"{label:<5} model alone F1 {entry['cv_f1']:.3f} (t {entry['threshold']:.2f}, C {entry['c']:g})  "
               f"rules {entry['cv_f1_rules']:.3f}  combined {entry['cv_f1_combined']:.3f} "
-              f"(keep {entry['keep']:.2f}, add {entry['add']:.2f})  weights {len(entry['weights'])}", flush=True)
+              f"(keep {entry['keep']:.2f}, add {entry['add']:.2f}, high {entry['high']:.2f})  weights {len(entry['weights'])}", flush=True)
     out = Path(args.out)
     out.write_text(json.dumps(model, separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
     macro = sum(m["cv_f1_combined"] for m in model["labels"].values()) / len(LABELS)

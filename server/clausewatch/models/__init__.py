@@ -3,10 +3,11 @@
 Why: the rules name the legal ideas, but the CLAUDETTE annotators also mark (and leave unmarked)
 sentences in ways that regexes cannot follow alone (list items of a liability clause, fair
 third-party disclaimers, arbitration procedure). The model reads word n-grams only; per label, a
-rule finding stays when the model's probability reaches `keep`, and the model adds a finding of its
-own when it reaches the higher `add`. It is trained by
-`bench/train_model.py` on CC BY 4.0 data (UNFAIR-ToS train split) and shipped as JSON; inference is
-pure Python (a dict lookup per n-gram), so it adds no dependency.
+rule finding stays when the model's probability reaches `keep` (and stays critical/high only when
+it reaches `high`), and the model adds a finding of its own when it reaches `add`. It is trained
+by `bench/train_model.py` (scikit-learn, at training time only) on CC BY 4.0 data (UNFAIR-ToS
+train split) and shipped as JSON; inference is pure Python (a dict lookup per n-gram), so the
+server gains no dependency.
 
 Every finding it adds still carries the clause, a category, the category's explanation and the
 words that drove it (`match` is the span of the strongest n-gram found in the clause).
@@ -125,7 +126,7 @@ class ClauseModel:
         self.labels = {label: (float(m["bias"]), float(m["keep"]), float(m["add"]), m["weights"])
                        for label, m in data["labels"].items()}
         # One table n-gram -> (w_label * idf for every label..., idf^2) holding only the n-grams
-        # with a non-zero weight for some label (L1 training leaves most at zero), and `norms`
+        # with a weight for some label (training prunes the small ones), and `norms`
         # (n-gram -> idf^2) for the exact L2 norm. Equal to features() + the dot product, just faster.
         self.order = list(self.labels)
         self.bias = [self.labels[label][0] for label in self.order]
@@ -148,6 +149,10 @@ class ClauseModel:
         # Thresholds as log-odds, so a clause is judged without computing any sigmoid.
         self.keep_z = [_logit(self.labels[label][1]) for label in self.order]
         self.add_z = [_logit(self.labels[label][2]) for label in self.order]
+        # A rule finding stays critical/high only when p >= `high`, a threshold chosen on train so
+        # that such findings were right at least 95% of the time (older files: `add`).
+        self.high_z = [_logit(float(data["labels"][label].get("high", self.labels[label][2])))
+                       for label in self.order]
         # A label can only be added when w.x / norm >= add_z - bias (its "gap"); gap > 0 for every
         # label (the bias alone never adds), so the test is max(w.x / gap) >= norm.
         gaps = [a - b for a, b in zip(self.add_z, self.bias)]
@@ -226,7 +231,7 @@ class ClauseModel:
                         continue  # the model rejects the rule's reading of this clause
                     for f in hits:
                         # High needs two signals: strong wording (the rule) and a confident model.
-                        if SEVERITY_RANK[f.severity] < SEVERITY_RANK["medium"] and zs[i] < self.add_z[i]:
+                        if SEVERITY_RANK[f.severity] < SEVERITY_RANK["medium"] and zs[i] < self.high_z[i]:
                             f = replace(f, severity="medium")
                         out.append(f)
                 elif zs[i] >= self.add_z[i] and (ruled_z is None or zs[i] > ruled_z):
