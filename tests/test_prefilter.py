@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from clausewatch.config import Settings
 from clausewatch.extract import extract_html, extract_text
 from clausewatch.match import Matcher
-from clausewatch.prefilter import Prefilter, keywords
+from clausewatch.prefilter import WORD_END, WORD_START, Prefilter, keywords
 from clausewatch.rules import FLAGS, load_rules, parse_rule
 from clausewatch.segment import Clause, segment
 
@@ -23,31 +23,49 @@ WITH, WITHOUT = Matcher(RULES), Matcher(RULES, prefilter=False, simple_fold=Fals
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def kw(source):
-    return {frozenset(s) for s in keywords(regex.compile(source, FLAGS))}
+def kw(source, flags=FLAGS):
+    """Keyword sets, written "<clos" for a keyword that must start a word, "use>" for one that
+    must end a word."""
+    return {frozenset(k.replace(WORD_START, "<").replace(WORD_END, ">") for k in s)
+            for s in keywords(regex.compile(source, flags))}
 
 
 KEYWORD_CASES = [
     # (why, pattern, the keyword sets every match must hit)
-    ("a literal run", r"\btrain\w*", {frozenset({"train"})}),
-    ("two runs must both be there", r"\btrain\w*\W+models?\b", {frozenset({"train"}), frozenset({"model"})}),
-    ("an alternation gives one set", r"\b(?:sell|rent)\W+data", {frozenset({"sell", "rent"}), frozenset({"data"})}),
+    ("a literal run, after \\b", r"\btrain\w*", {frozenset({"<train"})}),
+    ("two runs must both be there", r"\btrain\w*\W+models?\b", {frozenset({"<train"}), frozenset({"<model"})}),
+    ("an alternation gives one set", r"\b(?:sell|rent)\W+data", {frozenset({"<sell>", "<rent>"}), frozenset({"<data"})}),
     ("an optional part gives nothing", r"(?:perpetual\W+)?licen[cs]e", {frozenset({"licence", "license"})}),
-    ("a class of letters goes on with the run", r"\banaly[sz]e\b", {frozenset({"analyse", "analyze"})}),
+    ("a class of letters goes on with the run", r"\banaly[sz]e\b", {frozenset({"<analyse>", "<analyze>"})}),
     ("sre's factored prefix is put back: share|send is not 'hare' or 'end'", r"\b(?:share|send)\w*",
-     {frozenset({"share", "send"})}),
-    ("suffix alternatives", r"\bcollect(?:s|ed|ing)?\b", {frozenset({"collect"})}),
+     {frozenset({"<share", "<send"})}),
+    ("suffix alternatives", r"\bcollect(?:s|ed|ing)?\b", {frozenset({"<collect"})}),
     ("suffix alternatives, one of them required", r"\bcollect(?:s|ed|ing)\b",
-     {frozenset({"collects", "collected", "collecting"})}),
-    ("a repeat of at least one keeps its keywords", r"(?:very\W+){1,3}bad", {frozenset({"very"}), frozenset({"bad"})}),
-    ("a branch with a wildcard alternative gives nothing", r"(?:foo|\w+)\W+bar", {frozenset({"bar"})}),
+     {frozenset({"<collects>", "<collected>", "<collecting>"})}),
+    ("a repeat of at least one keeps its keywords", r"(?:very\W+){1,3}bad", {frozenset({"very>"}), frozenset({"<bad"})}),
+    ("a branch with a wildcard alternative gives nothing", r"(?:foo|\w+)\W+bar", {frozenset({"<bar"})}),
     ("lookarounds give nothing", r"(?<!not\W)share(?!\W+nothing)", {frozenset({"share"})}),
-    ("single letters are too common to help", r"a\W+b\W+data", {frozenset({"data"})}),
+    ("single letters are too common to help", r"a\W+b\W+data", {frozenset({"<data"})}),
     ("casefolded", r"STRAẞE", {frozenset({"strasse"})}),
     ("regex-only syntax: no keywords, the rule always runs", r"\p{L}+\W+data", set()),
     ("fuzzy matching: no keywords", r"(?:arbitration){e<=1}", set()),
     ("V1 nested set: no keywords", r"[[a-z]--[aeiou]]x\W+data", set()),
-    ("a backreference: the literal part still counts", r"(\w+)\W+\1\W+agree", {frozenset({"agree"})}),
+    ("a backreference: the literal part still counts", r"(\w+)\W+\1\W+agree", {frozenset({"<agree"})}),
+    # Word edges: a keyword starts a word when \b, ^ or a non-word character must come before it.
+    ("after a lazy gap of words, each ending in \\W", r"\W+(?:\w+\W+){0,12}?clos\w+", {frozenset({"<clos"})}),
+    ("^ and an optional \\W* still start a word", r"^\W*(?:\w\W+)?clos\w+", {frozenset({"<clos"})}),
+    ("\\W* alone does not", r"\bmay\W*clos\w+", {frozenset({"<may"}), frozenset({"clos"})}),
+    ("an optional word before: not a word start", r"\W(?:\w+)?clos", {frozenset({"clos"})}),
+    ("[\\W_] may be '_', a word character", r"[\W_]clos\b", {frozenset({"clos>"})}),
+    ("a lookbehind says nothing about word edges", r"(?<=\W)clos", {frozenset({"clos"})}),
+    ("\\B is not \\b", r"\Bclos\B", {frozenset({"clos"})}),
+    ("\\b before a non-word character means a word character before it", r"\b'll\b", {frozenset({"'ll>"})}),
+    ("a run that goes on into a branch ends inside it", r"\bdis(?:clos\w*|abl\w+)\b",
+     {frozenset({"<disclos", "<disabl"}), frozenset({"clos", "abl"})}),
+    ("literal alternatives are part of the run", r"\bdis(?:close|able)\b", {frozenset({"<disclose>", "<disable>"})}),
+    ("one alternative may end the word, another not: no word end", r"\buse(?:\W|rs)", {frozenset({"<use", "<users"})}),
+    ("$ ends a word", r"\bclose$", {frozenset({"<close>"})}),
+    ("a repeat's next iteration comes after it", r"(?:\bterms\W+){2}", {frozenset({"<terms>"})}),
 ]
 
 
@@ -58,7 +76,71 @@ def test_keywords(why, source, expected):
 
 def test_a_factored_prefix_goes_on_into_the_literal_start_of_each_alternative():
     # sre reads (?:sell\W+data|send\W+data) as "se" then a branch "ll..." | "nd...".
-    assert frozenset({"sell", "send"}) in kw(r"\b(?:sell\W+data|send\W+data)")
+    assert frozenset({"<sell", "<send"}) in kw(r"\b(?:sell\W+data|send\W+data)")
+
+
+def test_flags_that_change_what_a_word_is_drop_the_word_edges():
+    # With ASCII, "é" is \W: "éclose" has a \b before "clos" for the pattern, not for the prefilter.
+    assert kw(r"\bclos\w+", FLAGS | regex.ASCII) == {frozenset({"clos"})}
+    assert kw(r"(?a)\bclos\w+") == {frozenset({"clos"})}
+    assert kw(r"x(?a:\bclos\w+)") == {frozenset({"clos"})}
+    assert kw(r"(?w)\bclos\w+") == set()  # regex-only flag: no keywords at all
+    assert regex.compile(r"(?a)\bclos\w+", FLAGS).search("éclose")  # what the marks would have missed
+
+
+def test_casefolding_keeps_word_and_non_word_characters_apart():
+    """What word edges on casefolded text rely on: no character's casefolding mixes the two."""
+    word = regex.compile(r"\w", FLAGS)
+    for code in range(0x110000):
+        c = chr(code)
+        folded = c.casefold()
+        if folded != c:
+            is_word = bool(word.match(c))
+            assert all(bool(word.match(f)) == is_word for f in folded), hex(code)
+
+
+TERMINATION = next(r for r in RULES if r.id == "termination-account")
+
+
+@pytest.mark.parametrize("text", [
+    "We may disclose your account details to the authorities.",
+    "We will use enclosed forms for your account and your use of the service.",
+])
+def test_a_word_start_keyword_is_not_met_inside_a_word(text):
+    """"clos" of termination-account must start a word: "disclose" lets its costliest pattern be
+    skipped, and that pattern really cannot match there (with either case folding)."""
+    pattern = TERMINATION.patterns[0]
+    pre = WITH.prefilter
+    met, _ = pre.scan(text)
+    assert not pre.possible(pattern, met)
+    assert "clos" in text.casefold()  # the keyword without its word start is there
+    assert pattern.search(text) is None
+    assert regex.compile(pattern.pattern, FLAGS).search(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "We may closE your account at any time.",
+    "We may, at our discretion, (close) or suspend your account.",
+    "Your account? We may — in our sole discretion — close-out the account.",
+])
+def test_a_word_start_keyword_is_met_at_the_start_of_a_word(text):
+    pattern = TERMINATION.patterns[0]
+    met, _ = WITH.prefilter.scan(text)
+    assert WITH.prefilter.possible(pattern, met)
+    assert pattern.search(text)  # and searched: the rule fires
+    clause = [Clause(0, len(text), "text")]
+    assert [f.rule for f in WITH.scan(text, clause)[0]] == ["termination-account"]
+
+
+def test_a_word_end_keyword_is_not_met_by_a_longer_word():
+    r = parse_rule(Path("r.yaml"), {"category": "ai_training", "message": "m", "patterns": [r"\buse\W+your\W+data\b"],
+                                    "examples": {"match": ["a", "b", "c"], "no_match": ["d", "e", "f"]}})
+    pre = Prefilter([r])
+    for text, possible in [("Users your data", False), ("We use your data", True), ("(use) your data", True),
+                           ("abuse your data", False), ("use\u0301 your data", False), ("use½ your data", True)]:
+        met, _ = pre.scan(text)
+        assert pre.possible(r.patterns[0], met) is possible, text
+        assert bool(r.patterns[0].search(text)) is possible, text
 
 
 def findings(matcher, text):
@@ -122,7 +204,9 @@ def test_real_policies_give_the_same_findings(shared_data):
 # Words of the rules' own examples, in odd case and with characters that casefold to ASCII
 # (the long s, the Kelvin sign, ß/ẞ, the "st" ligature): where a careless prefilter would go wrong.
 WORDS = sorted({w for r in RULES for t in r.examples_match for w in regex.findall(r"\w+|[^\w\s]", t)})
-ODD = ["ſ", "K", "ß", "ẞ", "ﬆ", "İ", "’", "-", " , ", "\u00ad"]
+# "½" and "_" (\W and \w although str.isalnum says otherwise) and a combining mark (a word
+# character) test the word edges of keywords.
+ODD = ["ſ", "K", "ß", "ẞ", "ﬆ", "İ", "’", "-", " , ", "\u00ad", "½", "_", "\u0301", "ǅ", "("]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

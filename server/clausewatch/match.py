@@ -158,6 +158,9 @@ class Matcher:
         self._logic = [logic.setdefault(plan, len(logic)) for plan in self._plan]
         # The conditions every `requires` of a rule needs: a rule that cannot meet them is not tried.
         self._requires = [reduce(or_, (self._need[s] for s in plan[1]), 0) for plan in self._plan]
+        # A rule can fire only if its requires and one of its patterns can match: per pattern, the
+        # conditions of both. Checked before a rule is tried, as most candidates fail it.
+        self._gates = [tuple(req | self._need[s] for s in plan[0]) for req, plan in zip(self._requires, self._plan)]
 
     def prepare(self) -> "Matcher":
         """Compile every simple-folding twin now instead of on first use (0.6 s of CPU for the
@@ -246,7 +249,7 @@ class Matcher:
         findings: dict[tuple[str, int], Finding] = {}
         warnings: list[str] = []
         pre, rules, plans, logics = self.prefilter, self.rules, self._plan, self._logic
-        requires = self._requires
+        gates = self._gates
         everything = (1 << len(rules)) - 1
         for clause in clauses:
             if clause.kind == "heading":
@@ -258,14 +261,19 @@ class Matcher:
                 met, mask = -1, everything  # -1 meets every condition: nothing is skipped
             else:
                 met, mask = pre.scan(body)
-            decide = self._decider(met, self._searcher(body, met))
+            decide = None  # made for the first rule that can fire: most clauses have none
             outcomes: dict[int, object] = {}
             while mask:
                 low = mask & -mask
                 mask ^= low
                 i = low.bit_length() - 1
-                if met & requires[i] != requires[i]:
-                    continue
+                for gate in gates[i]:
+                    if met & gate == gate:
+                        break
+                else:
+                    continue  # decide() would search nothing and return None
+                if decide is None:
+                    decide = self._decider(met, self._searcher(body, met))
                 logic = logics[i]
                 if logic in outcomes:
                     hit = outcomes[logic]

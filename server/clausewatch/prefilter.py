@@ -31,6 +31,10 @@ MAX_CHOICES = 64
 # differently (V1 nested sets, fuzzy `{e<=1}`): such a pattern gets no keywords.
 SUSPECT = set("[]{}")
 Condition = tuple[frozenset[str], ...]  # all of these sets must each have one keyword present
+# Marks on a keyword: every match has it at the start (end) of a word, so "clos" as a word start
+# is not met by "disclose". Control characters, which no pattern's literal text holds.
+WORD_START, WORD_END = "\x02", "\x03"
+MARKS = {WORD_START, WORD_END}
 # Share (%) of paragraphs holding each of the commonest words of terms_corpus (Open Terms Archive),
 # counted once: only used to prefer rare keywords ("gps" over "data" in 'gps\W+data').
 COMMON = {w: int(n) for w, n in (item.split(":") for item in """
@@ -81,31 +85,174 @@ def _lead(alt) -> str:
     return "".join(chars)
 
 
-def _runs_and_sets(items) -> list[frozenset[str]]:
-    """The sets (each: one of these strings is in every match) that a parsed sequence implies."""
+# What is known about the text on one side of a position in a match: NO, nothing; EDGE, the
+# neighbouring character is \W or the text ends there; BOUND, a \b is there (so the same holds
+# when the character on the other side is a word character). Ordered: the meet of two is the min.
+NO, BOUND, EDGE = 0, 1, 2
+# Work allowed for reading what follows a position: past it, "nothing known" (always safe).
+LOOK_BUDGET = 64
+_WORD = regex.compile(r"\w", regex.V1)
+# Inline flags that change what \w and \b mean (ASCII, LOCALE, Unicode word boundaries).
+_WORD_FLAGS = re.compile(r"\(\?[a-zA-Z^-]*[aLw]")
+
+
+def _is_word(ch: str) -> bool:
+    return _WORD.match(ch) is not None
+
+
+def _nonword_char(op, av) -> bool:
+    """True when the item consumes exactly one character and it is always \\W.
+
+    Safe under full case folding: no \\W character casefolds to, or from, a word character
+    (tests/test_prefilter.py checks all of Unicode).
+    """
+    if op is C.LITERAL:
+        return not _is_word(chr(av))
+    if op is C.IN:
+        return bool(av) and all(
+            (o is C.CATEGORY and a in (C.CATEGORY_NOT_WORD, C.CATEGORY_SPACE))
+            or (o is C.LITERAL and not _is_word(chr(a))) for o, a in av)
+    return False
+
+
+def _repeat(av):
+    lo, hi, body = av
+    return lo, hi, list(body)
+
+
+def _end_state(items, before: int) -> int:
+    """What is known of the character before the position right after `items` matched."""
+    state = before
+    for op, av in items:
+        state = _after(op, av, state)
+    return state
+
+
+def _body_start(body, before: int, hi) -> int:
+    """The state an iteration of a repeated body can start in: before, or after an iteration."""
+    start = before
+    if hi == 1:
+        return start
+    for _ in range(3):
+        new = min(start, _end_state(body, start))
+        if new == start:
+            break
+        start = new
+    else:
+        start = NO
+    return start
+
+
+def _after(op, av, state: int) -> int:
+    if _nonword_char(op, av):
+        return EDGE
+    if op is C.AT:
+        if av is C.AT_BOUNDARY:
+            return state if state == EDGE else BOUND
+        if av in (C.AT_BEGINNING, C.AT_BEGINNING_STRING):
+            return EDGE
+        return NO
+    if op in (C.ASSERT, C.ASSERT_NOT):
+        return state  # zero width
+    if op is C.SUBPATTERN:
+        return _end_state(av[-1], state)
+    if op is C.ATOMIC_GROUP:
+        return _end_state(av, state)
+    if op is C.BRANCH:
+        return min(_end_state(alt, state) for alt in av[1])
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+        lo, hi, body = _repeat(av)
+        if hi == 0:
+            return state
+        end = _end_state(body, _body_start(body, state, hi))
+        return end if lo >= 1 else min(state, end)
+    return NO  # any other consuming item: a word character may be the last one
+
+
+def _start_state(items, budget: list[int]) -> int:
+    """What is known of the character after a position that `items` (what follows) start at."""
+    for i, (op, av) in enumerate(items):
+        budget[0] -= 1
+        if budget[0] < 0:
+            return NO
+        if _nonword_char(op, av):
+            return EDGE
+        if op is C.AT:
+            if av is C.AT_BOUNDARY:
+                return BOUND
+            if av in (C.AT_END, C.AT_END_STRING):
+                return EDGE
+            return NO
+        if op in (C.ASSERT, C.ASSERT_NOT):
+            continue
+        rest = items[i + 1:]
+        if op is C.SUBPATTERN:
+            return _start_state(list(av[-1]) + rest, budget)
+        if op is C.ATOMIC_GROUP:
+            return _start_state(list(av) + rest, budget)
+        if op is C.BRANCH:
+            return min(_start_state(list(alt) + rest, budget) for alt in av[1])
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+            lo, hi, body = _repeat(av)
+            if hi == 0:
+                continue
+            first = _start_state(body + rest, budget)
+            return first if lo >= 1 else min(first, _start_state(rest, budget))
+        return NO
+    return NO  # the end of the pattern: anything may follow
+
+
+def _mark(word: str, before: int, after: int) -> str:
+    """The keyword with WORD_START / WORD_END when a match has it at the start / end of a word."""
+    if word and _is_word(word[0]) and before in (EDGE, BOUND):
+        word = WORD_START + word
+    if word and _is_word(word[-1]) and after in (EDGE, BOUND):
+        word = word + WORD_END
+    return word
+
+
+def _runs_and_sets(items, before: int = NO, follow=()) -> list[frozenset[str]]:
+    """The sets (each: one of these strings is in every match) that a parsed sequence implies.
+
+    `before` is what is known of the character before the sequence, `follow` what comes after
+    it in the pattern: they tell whether a keyword must start or end a word.
+    """
+    items = list(items)
+    follow = list(follow)
     sets: list[frozenset[str]] = []
     run: list[str] = []  # the strings the literal text read so far can be (one of them is there)
+    run_before = NO  # the state before the run's first character
+    run_open = True  # False once the run goes on into a branch: its end is not a word end
+    state = before
 
-    def close():
+    def close(at: int):
         if run and any(run):
-            sets.append(frozenset(run))
+            after = _start_state(items[at:] + follow, [LOOK_BUDGET]) if run_open else NO
+            sets.append(frozenset(_mark(k, run_before, after) for k in run))
         run.clear()
 
-    for op, av in items:
+    for i, (op, av) in enumerate(items):
         choices = _literal_choices(op, av)
         if choices is not None:
             if len(run) * len(choices) > MAX_CHOICES:
-                close()
+                run_open = False
+                close(i)
+            if not run:
+                run_before, run_open = state, True
             run[:] = [a + b for a in (run or [""]) for b in choices]
+            state = _after(op, av, state) if op is not C.BRANCH else min(
+                (EDGE if not _is_word(c[-1]) else NO) if c else state for c in choices)
             continue
+        rest = items[i + 1:] + follow
         if op is C.BRANCH and run and len(run) * len(av[1]) <= MAX_CHOICES:
             # Each alternative starts with its own literal text: the run goes on into it.
             run[:] = [a + _lead(alt) for a in run for alt in av[1]]
-        close()
+            run_open = False
+        close(i)
         if op is C.BRANCH:
             union: set[str] = set()
             for alt in av[1]:
-                best = _best(_runs_and_sets(alt))
+                best = _best(_runs_and_sets(alt, state, rest))
                 if best is None:
                     union = set()
                     break
@@ -113,50 +260,74 @@ def _runs_and_sets(items) -> list[frozenset[str]]:
             if union:
                 sets.append(frozenset(union))
         elif op is C.SUBPATTERN:
-            sets.extend(_runs_and_sets(av[-1]))
+            sets.extend(_runs_and_sets(av[-1], state, rest))
         elif op is C.ATOMIC_GROUP:
-            sets.extend(_runs_and_sets(av))
+            sets.extend(_runs_and_sets(av, state, rest))
         elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
-            if av[0] >= 1:
-                sets.extend(_runs_and_sets(av[2]))
+            lo, hi, body = _repeat(av)
+            if lo >= 1:
+                # After one iteration come the others (up to hi - 1 more), then the rest.
+                again = [(C.MAX_REPEAT, (0, hi - 1, body))] if hi != 1 else []
+                sets.extend(_runs_and_sets(body, _body_start(body, state, hi), again + rest))
         # Anything else (classes, anchors, lookarounds, backreferences) adds nothing and ends the run.
-    close()
+        state = _after(op, av, state)
+    close(len(items))
     return sets
+
+
+def plain(keyword: str) -> str:
+    """The keyword without its word-start and word-end marks."""
+    return keyword.strip(WORD_START + WORD_END)
 
 
 @functools.lru_cache(maxsize=None)
 def _share(keyword: str) -> float:
     """Rough percentage of policy paragraphs that hold the keyword: picks the rarest keyword set."""
-    known = [share for word, share in COMMON.items() if keyword in word]
-    return max(known) if known else 4 / len(keyword)
+    word = plain(keyword)
+    starts, ends = keyword.startswith(WORD_START), keyword.endswith(WORD_END)
+    known = [share for w, share in COMMON.items()
+             if (w.startswith(word) if starts else w.endswith(word) if ends else word in w)
+             and (not ends or w.endswith(word))]
+    if known:
+        return max(known)
+    return 4 / len(word) / (1 + starts + ends)  # a keyword tied to a word edge is met less often
 
 
 def _score(keywords: frozenset[str]) -> tuple:
     # Higher is better: a rarer set lets fewer clauses through to the regexes.
-    return (-sum(_share(k.casefold()) for k in keywords), min(len(k) for k in keywords))
+    return (-sum(_share(k.casefold()) for k in keywords), min(len(plain(k)) for k in keywords))
 
 
 def _best(sets: list[frozenset[str]]) -> frozenset[str] | None:
-    usable = [s for s in sets if min(len(k) for k in s) >= MIN_KEYWORD]
+    usable = [s for s in sets if min(len(plain(k)) for k in s) >= MIN_KEYWORD]
     return max(usable, key=_score) if usable else None
 
 
 def keywords(pattern: regex.Pattern) -> Condition:
-    """Casefolded keyword sets that a match of `pattern` must each hit; () when none are known."""
-    return _keywords(pattern.pattern, bool(pattern.flags & regex.VERBOSE))
+    """Casefolded keyword sets that a match of `pattern` must each hit; () when none are known.
+
+    A keyword starts with WORD_START when every match has it at the start of a word (after \\b,
+    \\W or ^ in the pattern), and ends with WORD_END when every match has it at the end of one.
+    """
+    edges = not pattern.flags & (regex.ASCII | regex.LOCALE | regex.WORD)
+    return _keywords(pattern.pattern, bool(pattern.flags & regex.VERBOSE), edges)
 
 
 @functools.lru_cache(maxsize=4096)
-def _keywords(source: str, verbose: bool) -> Condition:
+def _keywords(source: str, verbose: bool, edges: bool = True) -> Condition:
     try:
         with warnings.catch_warnings():
             # sre warns where the regex module reads a pattern differently ("possible nested set").
             warnings.simplefilter("error")
             parsed = sre_parse.parse(source, re.VERBOSE if verbose else 0)
+        sets = _runs_and_sets(list(parsed))
     except (re.error, ValueError, TypeError, OverflowError, RecursionError, Warning):
         return ()  # regex-module syntax (\p{L}, (?V1), nested sets): no keywords, always run
-    sets = [s for s in _runs_and_sets(list(parsed)) if min(len(k) for k in s) >= MIN_KEYWORD]
-    if any(SUSPECT & set(k) for s in sets for k in s):
+    if not edges or _WORD_FLAGS.search(source):
+        # \w or \b means something else here (ASCII, locale, Unicode word boundaries).
+        sets = [frozenset(plain(k) for k in s) for s in sets]
+    sets = [s for s in sets if min(len(plain(k)) for k in s) >= MIN_KEYWORD]
+    if any((SUSPECT | MARKS) & set(plain(k)) for s in sets for k in s):
         return ()
     folded = {frozenset(k.casefold() for k in s) for s in sets}
     return tuple(sorted(folded, key=_score, reverse=True))
@@ -199,28 +370,38 @@ class Prefilter:
                 conditions[id(p)] = keywords(p)
         # The keyword set that lets each rule through (None: the rule always runs).
         triggers = [self._trigger(rule) for rule in self.rules]
-        words = sorted({k for c in conditions.values() for s in c for k in s})
-        index = {w: i for i, w in enumerate(words)}
         sets = sorted({s for c in conditions.values() for s in c} | {t for t in triggers if t is not None},
                       key=sorted)
         self.cond = {s: 1 << j for j, s in enumerate(sets)}
-        self.shift = len(sets)
+        # One more bit: a word of the clause ends like the first word of a keyword with a space.
+        self._span_bit = 1 << len(sets)
+        self.shift = len(sets) + 1
         self.need = {pid: sum(self.cond[s] for s in set(c)) for pid, c in conditions.items()}
-        # Per keyword: the conditions it meets and the rules it lets through. A keyword found at a
-        # position implies every shorter keyword that is its prefix there.
-        meets = [0] * len(words)
+        # Per keyword as written (with its word-edge marks): the conditions it meets and the rules
+        # it lets through, as one int.
+        bits: dict[str, int] = {}
         for s, bit in self.cond.items():
             for k in s:
-                meets[index[k]] |= bit
-        lets = [0] * len(words)
+                bits[k] = bits.get(k, 0) | bit
         for i, t in enumerate(triggers):
             for k in t or ():
-                lets[index[k]] |= 1 << i
+                bits[k] = bits.get(k, 0) | (1 << i << self.shift)
+        words = sorted({plain(k) for k in bits})
+        # The finder returns the longest keyword at a position, which implies every shorter
+        # keyword that is its prefix there: unmarked ones at once (_entry), marked ones once their
+        # word edges are checked (_edged: the keyword, must start a word, must end one, bits).
         self._entry = {w: 0 for w in words}
+        self._edged: dict[str, tuple] = {}
         for w in words:
+            edged = []
             for n in range(1, len(w) + 1):
-                if w[:n] in index:
-                    self._entry[w] |= meets[index[w[:n]]] | (lets[index[w[:n]]] << self.shift)
+                head = w[:n]
+                self._entry[w] |= bits.get(head, 0)
+                for form in (WORD_START + head, head + WORD_END, WORD_START + head + WORD_END):
+                    if form in bits:
+                        edged.append((head, form[0] == WORD_START, form[-1] == WORD_END, bits[form]))
+            if edged:
+                self._edged[w] = tuple(edged)
         self.always = sum(1 << i for i, t in enumerate(triggers) if t is None)
         self.requires = [reduce(or_, (self.need[id(p)] for p in r.requires), 0) for r in self.rules]
         self.patterns = [tuple(self.need[id(p)] for p in r.patterns) for r in self.rules]
@@ -230,8 +411,11 @@ class Prefilter:
         spanning = [w for w in words if _has_space(w)]
         self._in_word = re.compile(f"(?=({_trie_regex(in_word)}))") if in_word else None
         self._spanning = re.compile(f"(?=({_trie_regex(spanning)}))") if spanning else None
-        # A keyword with a space needs its first word and that space: a cheap test first.
-        self._heads = tuple(sorted({w[:w.index(" ") + 1] if " " in w.strip() else w for w in spanning}))
+        # A keyword with a space needs its first word and that space: a cheap test first. When
+        # that is "word ", a word of the clause ends with "word": its entry carries _span_bit.
+        heads = {w[:w.index(" ") + 1] if " " in w.strip() else w for w in spanning}
+        self._tails = tuple(sorted(h[:-1] for h in heads if h[-1] == " " and not _has_space(h[:-1])))
+        self._heads = tuple(sorted(h for h in heads if h[:-1] not in self._tails))
         self._low = (1 << self.shift) - 1
         self._words = _Words(self._word)
 
@@ -245,20 +429,50 @@ class Prefilter:
         return max(options, key=_score) if options else None
 
     def _found(self, finder, text: str) -> int:
-        """Conditions met and rules let through (shifted) by the keywords found in `text`."""
-        entry = 0
-        for w in set(finder.findall(text)):
-            entry |= self._entry[w]
+        """Conditions met and rules let through (shifted) by the keywords found in `text`.
+
+        A keyword marked as a word start counts only where the character before it is not a
+        word character (or at the start of `text`, a whitespace-separated word or the clause);
+        likewise for word ends. Tested on the casefolded text: casefolding never turns a word
+        character into a non-word one or back, so this is what the pattern's \\b or \\W saw.
+        """
+        entry, plain_entry, edged = 0, self._entry, self._edged
+        if text.isalpha():
+            # Letters only (all word characters): a word starts at 0 and ends at the end, only.
+            for w in set(finder.findall(text)):
+                entry |= plain_entry[w]
+                marks = edged.get(w)
+                if marks is not None:
+                    for head, start, end, found in marks:
+                        if (text == head if start and end else text.startswith(head) if start
+                                else text.endswith(head)):
+                            entry |= found
+            return entry
+        size = len(text)
+        for m in finder.finditer(text):
+            w = m.group(1)
+            entry |= plain_entry[w]
+            marks = edged.get(w)
+            if marks is not None:
+                p = m.start()
+                starts = p == 0 or not _is_word(text[p - 1])
+                for head, start, end, found in marks:
+                    if (starts or not start) and (not end or p + len(head) == size
+                                                  or not _is_word(text[p + len(head)])):
+                        entry |= found
         return entry
 
     def _word(self, word: str) -> int:
-        return self._found(self._in_word, word) if self._in_word is not None else 0
+        entry = self._found(self._in_word, word) if self._in_word is not None else 0
+        if self._tails and word.endswith(self._tails):
+            entry |= self._span_bit
+        return entry
 
     def scan(self, body: str) -> tuple[int, int]:
         """(conditions met, rules that may fire) of one clause, both as bit masks."""
         folded = body.casefold()
         acc = reduce(or_, map(self._words.__getitem__, folded.split()), 0)
-        if self._spanning is not None and any(h in folded for h in self._heads):
+        if self._spanning is not None and (acc & self._span_bit or any(h in folded for h in self._heads)):
             acc |= self._found(self._spanning, folded)
         return acc & self._low, (acc >> self.shift) | self.always
 
