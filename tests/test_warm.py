@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from clausewatch.warm import Warming
+from clausewatch.warm import Warming, prepare_matcher
 
 
 class Thing:
@@ -53,3 +53,30 @@ def test_health_says_not_ready_while_rules_compile(settings):
     app.extensions["clausewatch"].analyzer.get()
     late = app.test_client().get("/api/health").get_json()
     assert late["ready"] is True and late["rules"] > 0
+
+
+def test_the_matcher_is_prepared_in_the_background_after_the_analyzer_is_ready(settings):
+    """The simple-folding twins compile after the build, off the request path, not on first use."""
+    from clausewatch.app import build_analyzer
+    go = threading.Event()
+    warming = Warming(build=lambda: build_analyzer(settings), then=lambda value: (go.wait(10), prepare_matcher(value)))
+    matcher = warming.get().matcher  # ready, and usable, before the twins are compiled
+    assert warming.ready and not warming.warmed.is_set()
+    assert any(t is None for t in matcher._twin)
+    go.set()
+    assert warming.warmed.wait(30)
+    assert all(t is not None for t in matcher._twin)
+
+
+def test_a_failed_warm_up_leaves_the_analyzer_usable():
+    def then(value):
+        raise ValueError("boom")
+
+    warming = Warming(lambda: Thing(), then=then)
+    assert warming.warmed.wait(10)
+    assert warming.ready and warming.answer == 42
+
+
+def test_prepare_matcher_ignores_values_without_a_matcher():
+    prepare_matcher(Thing())  # no error
+    assert Warming(lambda: Thing()).warmed.wait(10)
