@@ -6,8 +6,6 @@ import functools
 import re
 import time
 from dataclasses import dataclass, fields
-from functools import reduce
-from operator import or_
 
 import regex
 
@@ -86,16 +84,15 @@ class Finding:
 FINDING_FIELDS = tuple(f.name for f in fields(Finding))
 
 
-def apply_rule(rule: Rule, text: str, timeout: float = SEARCH_TIMEOUT, search=None):
+def apply_rule(rule: Rule, text: str, timeout: float = SEARCH_TIMEOUT):
     """Return (span, severity) when the rule fires on `text`, else None.
 
-    `search(pattern)`, when given, stands for `pattern.search(text, timeout=timeout)`: the
-    matcher's version skips patterns whose keywords are absent and remembers results per clause.
+    The plain reading of a rule, for `rules check` and the tests; `Matcher` decides the same on
+    shared, memoised searches (tests/test_match.py holds the two to the same answers).
     TimeoutError propagates: the caller decides whether a slow rule is skipped or fatal.
     """
-    if search is None:
-        def search(pattern):
-            return pattern.search(text, timeout=timeout)
+    def search(pattern):
+        return pattern.search(text, timeout=timeout)
 
     first = None
     for pattern in rule.patterns:
@@ -121,12 +118,6 @@ def apply_rule(rule: Rule, text: str, timeout: float = SEARCH_TIMEOUT, search=No
     return span, severity
 
 
-def _patterns_of(rule: Rule):
-    yield from (*rule.patterns, *rule.requires, *rule.unless, *(p for p, _ in rule.escalate))
-    if rule.highlight is not None:
-        yield rule.highlight
-
-
 class Matcher:
     """The compiled rule set; built once per process, shared by every request."""
 
@@ -142,13 +133,13 @@ class Matcher:
         # Rules share patterns (the same "unless" for definitions or opt-in): one search per clause.
         slots: dict[tuple[str, int], int] = {}
         self._slot = {id(p): slots.setdefault((p.pattern, p.flags), len(slots))
-                      for r in rules for p in _patterns_of(r)}
+                      for r in rules for p in r.all_patterns()}
         # Per slot: the pattern, and the prefilter conditions a clause must meet for it to match.
         self._pattern = [None] * len(slots)
         self._twin = [None] * len(slots)  # compiled on first use: most are, and compiling costs
         self._need = [0] * len(slots)
         for r in rules:
-            for p in _patterns_of(r):
+            for p in r.all_patterns():
                 self._pattern[self._slot[id(p)]] = p
                 if self.prefilter is not None:
                     self._need[self._slot[id(p)]] = self.prefilter.need[id(p)]
@@ -156,11 +147,9 @@ class Matcher:
         logic: dict[tuple, int] = {}
         self._plan = [self._signature(r) for r in rules]
         self._logic = [logic.setdefault(plan, len(logic)) for plan in self._plan]
-        # The conditions every `requires` of a rule needs: a rule that cannot meet them is not tried.
-        self._requires = [reduce(or_, (self._need[s] for s in plan[1]), 0) for plan in self._plan]
-        # A rule can fire only if its requires and one of its patterns can match: per pattern, the
-        # conditions of both. Checked before a rule is tried, as most candidates fail it.
-        self._gates = [tuple(req | self._need[s] for s in plan[0]) for req, plan in zip(self._requires, self._plan)]
+        # Checked before a rule is tried, as most candidates fail it (Prefilter.gates); without a
+        # prefilter every clause meets every condition, so a zero per pattern lets each rule through.
+        self._gates = self.prefilter.gates if self.prefilter is not None else [(0,) * len(r.patterns) for r in rules]
 
     def prepare(self) -> "Matcher":
         """Compile every simple-folding twin now instead of on first use (0.6 s of CPU for the

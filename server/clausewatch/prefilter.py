@@ -366,7 +366,7 @@ class Prefilter:
         self.rules = list(rules)  # also keeps the patterns alive, so their ids stay theirs
         conditions: dict[int, Condition] = {}
         for rule in self.rules:
-            for p in _all_patterns(rule):
+            for p in rule.all_patterns():
                 conditions[id(p)] = keywords(p)
         # The keyword set that lets each rule through (None: the rule always runs).
         triggers = [self._trigger(rule) for rule in self.rules]
@@ -403,8 +403,12 @@ class Prefilter:
             if edged:
                 self._edged[w] = tuple(edged)
         self.always = sum(1 << i for i, t in enumerate(triggers) if t is None)
-        self.requires = [reduce(or_, (self.need[id(p)] for p in r.requires), 0) for r in self.rules]
-        self.patterns = [tuple(self.need[id(p)] for p in r.patterns) for r in self.rules]
+        # Per rule, per pattern: the conditions that pattern and every `requires` need together.
+        # The rule can fire on a clause only if one of them is met.
+        self.gates = []
+        for r in self.rules:
+            required = reduce(or_, (self.need[id(p)] for p in r.requires), 0)
+            self.gates.append(tuple(required | self.need[id(p)] for p in r.patterns))
         # A keyword without whitespace lies inside one whitespace-separated word of the clause;
         # the few with a space are searched in the whole clause.
         in_word = [w for w in words if not _has_space(w)]
@@ -478,9 +482,7 @@ class Prefilter:
 
     def gate(self, i: int, met: int) -> bool:
         """False when rule i cannot fire: a `requires` impossible, or no pattern possible."""
-        if met & self.requires[i] != self.requires[i]:
-            return False
-        return any(met & need == need for need in self.patterns[i])
+        return any(met & gate == gate for gate in self.gates[i])
 
     def possible(self, pattern, met: int) -> bool:
         """False when `pattern` cannot match a clause that meets only these conditions."""
@@ -505,12 +507,3 @@ class _Words(dict):
 
 def _has_space(word: str) -> bool:
     return len(word.split()) != 1 or word.strip() != word
-
-
-def _all_patterns(rule):
-    yield from rule.patterns
-    yield from rule.requires
-    yield from rule.unless
-    yield from (p for p, _ in rule.escalate)
-    if rule.highlight is not None:
-        yield rule.highlight

@@ -49,6 +49,12 @@ class Rule:
     references: list[str] = field(default_factory=list)
     user: bool = False
 
+    def all_patterns(self):
+        """Every compiled pattern the rule may search: patterns, requires, unless, escalate, highlight."""
+        yield from (*self.patterns, *self.requires, *self.unless, *(p for p, _ in self.escalate))
+        if self.highlight is not None:
+            yield self.highlight
+
 
 def _patterns(path, key, value, required=False) -> list[regex.Pattern]:
     if value is None:
