@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from clausewatch.warm import Warming, prepare_matcher
+from clausewatch.warm import Warming
 
 
 class Thing:
@@ -59,7 +59,7 @@ def test_the_matcher_is_prepared_in_the_background_after_the_analyzer_is_ready(s
     """The simple-folding twins compile after the build, off the request path, not on first use."""
     from clausewatch.app import build_analyzer
     go = threading.Event()
-    warming = Warming(build=lambda: build_analyzer(settings), then=lambda value: (go.wait(10), prepare_matcher(value)))
+    warming = Warming(build=lambda: build_analyzer(settings), then=lambda value: (go.wait(10), value.matcher.prepare()))
     matcher = warming.get().matcher  # ready, and usable, before the twins are compiled
     assert warming.ready and not warming.warmed.is_set()
     assert any(t is None for t in matcher._twin)
@@ -77,6 +77,5 @@ def test_a_failed_warm_up_leaves_the_analyzer_usable():
     assert warming.ready and warming.answer == 42
 
 
-def test_prepare_matcher_ignores_values_without_a_matcher():
-    prepare_matcher(Thing())  # no error
+def test_warmed_is_set_when_there_is_nothing_to_warm():
     assert Warming(lambda: Thing()).warmed.wait(10)

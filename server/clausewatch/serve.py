@@ -32,7 +32,7 @@ def run(settings: Settings) -> None:
         os._exit(2)
 
     try:
-        app = create_app(settings, analyzer=Warming(build, on_error=fail))
+        app = create_app(settings, analyzer=Warming(build, on_error=fail, then=lambda a: a.matcher.prepare()))
     except StoreError as exc:
         sys.exit(f"clausewatch: {exc}")
     services = app.extensions["clausewatch"]

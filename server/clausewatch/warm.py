@@ -2,8 +2,9 @@
 
 Compiling several hundred rule patterns takes a second or more of CPU; the extension's first
 question ("is the server there?") should not wait for it. Whoever needs the analyzer waits.
-Once it is built, the same thread compiles what the matcher would otherwise compile on first use
-(`Matcher.prepare()`, about 0.6 s of CPU), so that the first pages do not pay for it.
+Once it is built, the same thread can run more warm-up work (`then`): `serve` has it compile what
+the matcher would otherwise compile on first use (`Matcher.prepare()`, about 0.6 s of CPU), so
+that the first pages do not pay for it.
 """
 
 from __future__ import annotations
@@ -15,13 +16,6 @@ from typing import Callable
 log = logging.getLogger(__name__)
 
 
-def prepare_matcher(value: object) -> None:
-    """Compile the matcher's simple-folding twins now, if `value` has a matcher that can."""
-    prepare = getattr(getattr(value, "matcher", None), "prepare", None)
-    if callable(prepare):
-        prepare()
-
-
 class Warming:
     """Stands in for the object `build` returns; attribute access waits until it is built.
 
@@ -30,7 +24,7 @@ class Warming:
     """
 
     def __init__(self, build: Callable[[], object], on_error: Callable[[BaseException], None] | None = None,
-                 then: Callable[[object], None] | None = prepare_matcher):
+                 then: Callable[[object], None] | None = None):
         self._ready = threading.Event()
         self._value: object = None
         self._error: BaseException | None = None
