@@ -16,10 +16,12 @@ fit learns mostly "no". C is chosen per run from C_GRID by the combined cross-va
 train; weights below PRUNE are then dropped, which keeps the file and the lookups small
 (bench/accuracy.md, "Cost"). scikit-learn only trains: the server reads the JSON in pure Python.
 
-Each label gets two thresholds, chosen together for the best F1 of rules+model on 5-fold
-out-of-fold predictions where the folds are whole companies (a threshold is never chosen on
-sentences of a company the model saw): `keep` (a rule finding survives when p >= keep) and
-`add` (the model reports a clause the rules missed when p >= add).
+Each label gets three thresholds from 5-fold out-of-fold predictions where the folds are whole
+companies (a threshold is never chosen on sentences of a company the model saw): `keep` (a rule
+finding survives when p >= keep) and `add` (the model reports a clause the rules missed when
+p >= add), chosen together for the best F1 of rules+model, and `high` (a rule finding stays
+critical/high when p >= high), the lowest p at which rule findings were right HIGH_PRECISION of
+the time.
 """
 
 from __future__ import annotations
@@ -44,13 +46,14 @@ from clausewatch.rules import load_rules  # noqa: E402
 from clausewatch.taxonomy import CATEGORIES  # noqa: E402
 
 LABELS = sorted(LABEL_CATEGORY)
-# n-grams seen in fewer than MIN_DF train sentences get no feature: with class weights the rare
-# ones still fit noise, and 2 beat 5 on the cross-validated F1 of train.
+# n-grams seen in fewer than MIN_DF train sentences get no feature. With balanced classes, 2
+# rather than the L1 model's 5 (bench/accuracy.md, "What was tried").
 MIN_DF = int(os.environ.get("CW_MIN_DF", 2))
 FOLDS = 5
 C_GRID = [float(c) for c in os.environ.get("CW_C", "3,10,30").split(",")]
-# Weights below this change few decisions (train CV F1 within 0.005 of the unpruned model) and
-# without them the model keeps ~9,000 of ~160,000 weights: a 0.6 MB file, few lookups per clause.
+# Weights below this change few decisions (in a simulation, validation and 2024 macro-F1 moved by
+# 0.000 and -0.002) and without them the model keeps ~9,500 of ~160,000 weights: a 0.6 MB file,
+# few lookups per clause (bench/accuracy.md).
 PRUNE = float(os.environ.get("CW_PRUNE", 0.5))
 # The page paints critical/high in strong colours; issue 4 asks those to be right >= 90% of the
 # time on unseen terms. Train figures run above unseen ones, hence the margin. (A Wilson lower
@@ -94,12 +97,16 @@ def vocabulary(feats) -> set[str]:
     return {k for k, n in df.items() if n >= MIN_DF}
 
 
-def train_label(feats, ys, vocab, c):
-    """L2 logistic regression with balanced class weights; returns (bias, weights) over `vocab`."""
+def design(feats, vocab):
+    """The n-gram features of `feats` restricted to `vocab`, as a sparse matrix, and its vectoriser."""
     from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
     vec = DictVectorizer()
-    x = vec.fit_transform([{k: v for k, v in f.items() if k in vocab} for f in feats])
+    return vec, vec.fit_transform([{k: v for k, v in f.items() if k in vocab} for f in feats])
+
+
+def train_label(vec, x, ys, c):
+    """L2 logistic regression with balanced class weights; returns (bias, weights by n-gram)."""
+    from sklearn.linear_model import LogisticRegression
     fit = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x, ys)
     return float(fit.intercept_[0]), dict(zip(vec.get_feature_names_out(), map(float, fit.coef_[0])))
 
@@ -144,15 +151,18 @@ def best_policy(probs, ys, hits) -> tuple[float, float, float]:
     return best
 
 
-def out_of_fold(feats, ys, folds, c) -> list[float]:
-    oof = [0.0] * len(ys)
+def out_of_fold(feats, ys, folds) -> dict[float, list[float]]:
+    """Per C of C_GRID, the pruned model's probability for each sentence from the folds without it."""
+    oof = {c: [0.0] * len(ys) for c in C_GRID}
     for k in range(FOLDS):
         tr = [i for i, f in enumerate(folds) if f != k]
         te = [i for i, f in enumerate(folds) if f == k]
-        b, w = train_label([feats[i] for i in tr], [ys[i] for i in tr], vocabulary([feats[i] for i in tr]), c)
-        w = {k: v for k, v in w.items() if abs(v) >= PRUNE}  # judge the model that ships: pruned
-        for i in te:
-            oof[i] = predict(b, w, feats[i])
+        vec, x = design([feats[i] for i in tr], vocabulary([feats[i] for i in tr]))  # once per fold
+        for c in C_GRID:
+            b, w = train_label(vec, x, [ys[i] for i in tr], c)
+            w = {k: v for k, v in w.items() if abs(v) >= PRUNE}  # judge the model that ships: pruned
+            for i in te:
+                oof[c][i] = predict(b, w, feats[i])
     return oof
 
 
@@ -169,8 +179,7 @@ def best_high(probs, ys, hits, target=HIGH_PRECISION, least=5) -> float:
 def fit_label(job) -> dict:
     label, feats, ys, folds, hits = job
     best = None
-    for c in C_GRID:
-        oof = out_of_fold(feats, ys, folds, c)
+    for c, oof in out_of_fold(feats, ys, folds).items():
         keep, add, f1_combined = best_policy(oof, ys, hits)
         if best is None or f1_combined > best[3] + 1e-9:
             best = (c, oof, (keep, add), f1_combined)
@@ -179,7 +188,7 @@ def fit_label(job) -> dict:
     high = max(keep, best_high(oof, ys, hits))
     rules_tp = sum(1 for y, h in zip(ys, hits) if y and h)
     rules_f1 = 2 * rules_tp / (sum(hits) + sum(ys)) if rules_tp else 0.0
-    b, w = train_label(feats, ys, vocabulary(feats), c)
+    b, w = train_label(*design(feats, vocabulary(feats)), ys, c)
     kept = {k: round(v, 4) for k, v in sorted(w.items()) if abs(v) >= PRUNE}
     return {"bias": round(b, 4), "c": c, "threshold": threshold, "keep": keep, "add": add, "high": high,
             "cv_f1": round(f1, 4), "cv_f1_rules": round(rules_f1, 4), "cv_f1_combined": round(f1_combined, 4),
@@ -195,9 +204,10 @@ def measure_overhead(model_path: Path, pages_dir: Path, n_pages: int = 25, repea
     - request: POST /api/analyze in process as the extension sends it (extraction in the worker
       process, storing, the JSON answer; a new URL each time, cache cleared), wall time, because
       the extraction runs in another process."""
-    import statistics
     import tempfile
+
     from clausewatch.models import ClauseModel
+    from run import ORIGIN, make_app  # bench/run.py: the app the benchmarks post to
     pages = sorted(pages_dir.glob("*.html"))[:n_pages]
     htmls = [p.read_text(encoding="utf-8", errors="replace") for p in pages]
     model = ClauseModel.load(model_path)
@@ -210,7 +220,7 @@ def measure_overhead(model_path: Path, pages_dir: Path, n_pages: int = 25, repea
     print(f"{len(htmls)} pages of {pages_dir}:")
     _alternate("pipeline, CPU", pipeline, htmls, repeats, time.process_time)
     with tempfile.TemporaryDirectory(prefix="cw-overhead-") as tmp:
-        apps = [_app(Path(tmp) / str(i)) for i in (0, 1)]
+        apps = [make_app(Path(tmp) / str(i)) for i in (0, 1)]
         apps[0].extensions["clausewatch"].analyzer.model = None
         apps[1].extensions["clausewatch"].analyzer.model = model
         serial = iter(range(10 ** 9))
@@ -218,23 +228,11 @@ def measure_overhead(model_path: Path, pages_dir: Path, n_pages: int = 25, repea
         def request(app):
             def post(h):
                 app.extensions["clausewatch"].analyzer.cache.clear()
-                r = app.test_client().post("/api/analyze", headers={"Origin": _ORIGIN},
+                r = app.test_client().post("/api/analyze", headers={"Origin": ORIGIN},
                                            json={"url": f"https://overhead.invalid/{next(serial)}", "html": h})
                 assert r.status_code == 200, r.get_json()
             return post
         _alternate("request, wall", [request(apps[0]), request(apps[1])], htmls, repeats, time.perf_counter)
-
-
-_ORIGIN = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
-
-
-def _app(data_dir: Path):
-    from clausewatch.app import create_app
-    from clausewatch.config import Settings
-    settings = Settings.from_env(data_dir=data_dir, watch=False)
-    settings.extension_ids = [*settings.extension_ids, _ORIGIN.split("//")[1]]
-    settings.user_rules_dir = data_dir / "no-user-rules"
-    return create_app(settings)
 
 
 def _alternate(name, run, htmls, repeats, clock) -> None:
