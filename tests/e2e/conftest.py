@@ -215,6 +215,11 @@ class Browser:
         page.goto(url, wait_until="domcontentloaded")
         return page, self.tab_id(url)
 
+    def changed_badge(self, tab_id: int) -> str:
+        """The tab's badge once it carries the "changed since you last read it" mark ("C!")."""
+        return wait_for(lambda: self.badge(tab_id).endswith("!") and self.badge(tab_id),
+                        message=f"a changed badge on tab {tab_id}")
+
     def popup(self, tab_id: int):
         """The popup opened as a tab, pointed at the page's tab with ?tabId=."""
         page = self.ctx.new_page()

@@ -61,12 +61,9 @@ def test_a_vendor_adds_ai_training_the_badge_and_popup_say_so(browser, pages, wa
 
     # The user visits the vendor's home page: the badge says the terms changed.
     pages.add("/", "<!doctype html><title>Zoom</title><h1>One platform to connect</h1>")
-    page = browser.ctx.new_page()
+    page, tab_id = browser.open(f"http://{HOST}/")
     fresh_pages.append(page)
-    page.goto(f"http://{HOST}/", wait_until="domcontentloaded")
-    tab_id = browser.tab_id(f"http://{HOST}/")
-    badge = wait_for(lambda: browser.badge(tab_id).endswith("!") and browser.badge(tab_id),
-                     message=f"a changed badge on {HOST}")
+    badge = browser.changed_badge(tab_id)
     assert badge[0] in "CDE" and "changed since you last read" in browser.badge_title(tab_id)
 
     # The popup names the added AI-training clause and the changed licence clause.

@@ -144,10 +144,8 @@ def test_badge_shows_a_known_vendors_grade_without_a_click(browser, pages, fresh
                        browser.ext_id)
     grade = result["grade"]["grade"]
     pages.add("/", "<!doctype html><title>Zoom</title><h1>One platform to connect</h1>")
-    page = browser.ctx.new_page()
+    page, tab_id = browser.open("http://zoom.us/")
     fresh_pages.append(page)
-    page.goto("http://zoom.us/", wait_until="domcontentloaded")
-    tab_id = browser.tab_id("http://zoom.us/")
     wait_for(lambda: browser.badge(tab_id) == grade, message=f"badge {grade} on zoom.us: {browser.badge(tab_id)!r} {browser.badge_title(tab_id)!r} {page.title()!r}")
     title = browser.badge_title(tab_id)
     assert "Zoom" in title and f"graded {grade}" in title and "Computed" in title
@@ -188,12 +186,9 @@ def test_a_vendors_changed_terms_mark_the_badge_until_the_popup_shows_them(brows
     outcome = next(o for o in watcher.run_round([WATCHED_VENDOR]) if o.job.doc_type == "terms")
     assert outcome.status == "changed"
     pages.add("/", "<!doctype html><title>Home</title><h1>Welcome</h1>")
-    page = browser.ctx.new_page()
+    page, tab_id = browser.open(f"http://{WATCHED_HOST}/")
     fresh_pages.append(page)
-    page.goto(f"http://{WATCHED_HOST}/", wait_until="domcontentloaded")
-    tab_id = browser.tab_id(f"http://{WATCHED_HOST}/")
-    badge = wait_for(lambda: browser.badge(tab_id).endswith("!") and browser.badge(tab_id),
-                     message=f"a changed badge on {WATCHED_HOST}")
+    badge = browser.changed_badge(tab_id)
     grade = badge[0]
     assert grade in "CDE"
     assert "changed since you last read" in browser.badge_title(tab_id)
@@ -210,10 +205,8 @@ def test_a_vendors_changed_terms_mark_the_badge_until_the_popup_shows_them(brows
 def test_a_vendor_without_an_analysis_gets_a_plain_pending_badge_then_its_grade(browser, pages, watcher,
                                                                                fresh_pages):
     pages.add("/", "<!doctype html><title>Home</title><h1>Welcome</h1>")
-    page = browser.ctx.new_page()
+    page, tab_id = browser.open(f"http://{PENDING_HOST}/")
     fresh_pages.append(page)
-    page.goto(f"http://{PENDING_HOST}/", wait_until="domcontentloaded")
-    tab_id = browser.tab_id(f"http://{PENDING_HOST}/")
     wait_for(lambda: browser.badge(tab_id) == "…", message="a pending badge")
     assert "no analysis yet" in browser.badge_title(tab_id)
     # The server's fetch lands (here: the watcher run by the test); the badge follows without a reload.
