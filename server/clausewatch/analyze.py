@@ -1,8 +1,9 @@
-"""The pure pipeline: extract -> segment -> match -> score. No Flask, no SQLite."""
+"""The pure pipeline: extract -> segment -> detect -> score. No Flask, no SQLite."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from collections import Counter
@@ -13,8 +14,8 @@ import regex
 from .cache import AnalysisCache, request_key
 from .extract import Extracted, extract_html, extract_text
 from .limits import check_text_length
-from .match import Finding, Matcher
-from .models import ClauseModel
+from .detect import Detector
+from .match import Finding
 from .score import grade
 from .segment import Clause, segment
 
@@ -28,6 +29,7 @@ STOPWORDS = {
     "es": {"el", "la", "de", "que", "y", "los", "las", "para", "usted", "por"},
 }
 WORD = regex.compile(r"\p{L}+")
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -54,11 +56,9 @@ def guess_language(text: str) -> str:
 
 
 class Analyzer:
-    def __init__(self, matcher: Matcher, max_seconds: float | None = None, model: ClauseModel | None = None):
-        self.matcher = matcher
+    def __init__(self, detector: Detector, max_seconds: float | None = None):
+        self.detector = detector
         self.max_seconds = max_seconds
-        # The learned CLAUDETTE check (models/): confirms, drops or adds contract/dispute findings.
-        self.model = model
         self.cache = AnalysisCache()  # per rule set: a new Analyzer starts empty
         # The server swaps in a time-capped extractor and a text-length cap (limits.cap_extraction).
         self.extract_html = extract_html
@@ -82,9 +82,7 @@ class Analyzer:
             check_text_length(extracted.text, self.max_chars)
         clauses = segment(extracted.text, extracted.blocks)
         deadline = started + self.max_seconds if self.max_seconds else None
-        findings, warnings = self.matcher.scan(extracted.text, clauses, deadline=deadline)
-        if self.model is not None:
-            findings = self.model.refine(extracted.text, clauses, findings)
+        findings, warnings = self.detector.scan(extracted.text, clauses, deadline=deadline)
         document = {
             "url": url,
             "title": title or extracted.title,
@@ -100,6 +98,21 @@ class Analyzer:
     def from_settings(cls, settings) -> "Analyzer":
         from .rules import load_rules
         rules, _warnings = load_rules(settings.rules_dir, settings.user_rules_dir)
-        # CLAUSEWATCH_NO_MODEL=1 measures the rules alone (bench/accuracy.md reports both).
-        model = None if os.environ.get("CLAUSEWATCH_NO_MODEL") else ClauseModel.load()
-        return cls(Matcher(rules), max_seconds=settings.analysis_seconds, model=model)
+        return cls(Detector(rules, load_encoder()), max_seconds=settings.analysis_seconds)
+
+    @property
+    def rules(self):
+        return self.detector.rules
+
+
+def load_encoder():
+    """The clause encoder, or None (rules alone) when turned off or when its files fail their check."""
+    # CLAUSEWATCH_NO_MODEL=1 measures the rules alone (bench/accuracy.md reports both).
+    if os.environ.get("CLAUSEWATCH_NO_MODEL"):
+        return None
+    from .encoder import ClauseEncoder, ModelError
+    try:
+        return ClauseEncoder()
+    except ModelError as exc:
+        log.warning("running on the rules alone: %s", exc)
+        return None

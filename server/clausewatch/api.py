@@ -44,7 +44,8 @@ def health():
     s = services()
     # While the rules still compile (warm.py) the server is up but not ready; health never waits.
     ready = getattr(s.analyzer, "ready", True)
-    return jsonify({"status": "ok", "ready": ready, "rules": len(s.analyzer.matcher.rules) if ready else None,
+    return jsonify({"status": "ok", "ready": ready, "rules": len(s.analyzer.rules) if ready else None,
+                    "model": (s.analyzer.detector.encoder is not None) if ready else None,
                     "vendors": len(s.vendors.items)})
 
 

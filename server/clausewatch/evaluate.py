@@ -10,6 +10,8 @@ from .analyze import Analyzer
 from .extract import ExtractionError
 from .taxonomy import to_claudette
 
+SEVERE = {"critical", "high"}
+
 
 class EvalError(ValueError):
     pass
@@ -32,16 +34,22 @@ def read_jsonl(path: Path) -> list[dict]:
     return rows
 
 
-def predict(analyzer: Analyzer, text: str, scheme: str) -> set[str]:
+def predict(analyzer: Analyzer, text: str, scheme: str) -> tuple[set[str], set[str]]:
+    """The labels the product finds in `text`, and those of them it shows as critical or high."""
     try:
         findings = analyzer.analyze(text=text).findings
     except ExtractionError:
-        return set()
+        return set(), set()
     if scheme == "claudette":
-        return {label for f in findings if (label := to_claudette(f.category))}
-    if scheme == "clausewatch":
-        return {f.category for f in findings}
-    raise EvalError(f"unknown scheme {scheme!r} (known: claudette, clausewatch)")
+        label_of = to_claudette
+    elif scheme == "clausewatch":
+        def label_of(category):
+            return category
+    else:
+        raise EvalError(f"unknown scheme {scheme!r} (known: claudette, clausewatch)")
+    found = {label for f in findings if (label := label_of(f.category))}
+    severe = {label for f in findings if f.severity in SEVERE and (label := label_of(f.category))}
+    return found, severe
 
 
 def evaluate(analyzer: Analyzer, rows: list[dict]) -> dict:
@@ -49,9 +57,12 @@ def evaluate(analyzer: Analyzer, rows: list[dict]) -> dict:
     tp: dict[str, int] = {}
     fp: dict[str, int] = {}
     fn: dict[str, int] = {}
+    severe_right = severe_all = 0
     for row in rows:
         gold = set(row["labels"])
-        pred = predict(analyzer, row["text"], row.get("scheme", "claudette"))
+        pred, severe = predict(analyzer, row["text"], row.get("scheme", "claudette"))
+        severe_all += len(severe)
+        severe_right += len(severe & gold)
         for label in gold & pred:
             tp[label] = tp.get(label, 0) + 1
         for label in pred - gold:
@@ -76,6 +87,9 @@ def evaluate(analyzer: Analyzer, rows: list[dict]) -> dict:
         "labels": labels,
         "macro_f1": round(sum(supported) / len(supported), 4) if supported else 0.0,
         "micro_f1": round(micro, 4),
+        # What a user acts on first: of the labels shown red (critical or high), how many are right.
+        "critical_high": {"shown": severe_all, "right": severe_right,
+                          "precision": round(severe_right / severe_all, 4) if severe_all else None},
         "sentences": len(rows),
         "seconds": round(time.perf_counter() - started, 3),
     }
@@ -88,5 +102,8 @@ def format_table(result: dict) -> str:
     lines.append("")
     lines.append(f"macro-F1 {result['macro_f1']:.4f}   micro-F1 {result['micro_f1']:.4f}   "
                  f"{result['sentences']} sentences in {result['seconds']:.1f} s")
+    ch = result["critical_high"]
+    if ch["shown"]:
+        lines.append(f"critical/high precision {ch['precision']:.4f} ({ch['right']} of {ch['shown']} right)")
     return "\n".join(lines)
 

@@ -23,7 +23,7 @@ def run(settings: Settings) -> None:
     def build():
         analyzer = build_analyzer(settings)
         shared_pool().warm()
-        log.info("%d rules ready", len(analyzer.matcher.rules))
+        log.info("%d rules ready", len(analyzer.rules))
         return analyzer
 
     def fail(exc: BaseException):
@@ -32,7 +32,7 @@ def run(settings: Settings) -> None:
         os._exit(2)
 
     try:
-        app = create_app(settings, analyzer=Warming(build, on_error=fail, then=lambda a: a.matcher.prepare()))
+        app = create_app(settings, analyzer=Warming(build, on_error=fail, then=lambda a: a.detector.warm()))
     except StoreError as exc:
         sys.exit(f"clausewatch: {exc}")
     services = app.extensions["clausewatch"]

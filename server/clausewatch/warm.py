@@ -1,10 +1,10 @@
 """Build the analyzer in the background, so the server answers /api/health while rules compile.
 
-Compiling several hundred rule patterns takes a second or more of CPU; the extension's first
-question ("is the server there?") should not wait for it. Whoever needs the analyzer waits.
-Once it is built, the same thread can run more warm-up work (`then`): `serve` has it compile what
-the matcher would otherwise compile on first use (`Matcher.prepare()`, about 0.6 s of CPU), so
-that the first pages do not pay for it.
+Compiling the rule patterns and loading the clause encoder take a second or more of CPU; the
+extension's first question ("is the server there?") should not wait for it. Whoever needs the
+analyzer waits. Once it is built, the same thread can run more warm-up work (`then`): `serve` has
+it run one tiny inference (`Detector.warm()`), so that the first page does not pay onnxruntime's
+first-run setup.
 """
 
 from __future__ import annotations

@@ -1,0 +1,156 @@
+"""Findings from clauses: the encoder decides what a clause shows, the rules say where and how bad.
+
+How the two combine (DEVELOPERS.md has the long form):
+1. The encoder scores every clause for every taxonomy id. A category is shown when its probability
+   reaches the id's threshold (chosen on the selection set). The model alone decides whether a
+   clause is a risk, a protection or neither, because only it reads negation, direction and
+   mention versus practice.
+2. A contrary pair (a risk and the protection that denies it, such as data_sale and
+   commitment_no_sale) can never both show on one clause: the surer of the two stays. So a clause
+   is never green and red for the same thing.
+3. On each shown category the built-in rules of that category run: a hit marks the phrase, gives
+   the rule's title and explanation, and sets the severity (with its escalations: "for any
+   purpose", "without notice"). Without a hit the whole clause is marked with the category's
+   default title, explanation and severity.
+4. Critical and high need a confident model: below the id's `high` threshold (the lowest with 90%
+   precision on the selection set) a finding shows as medium at most. A clause that only mentions
+   a topic is thus never critical.
+5. The user's own rules run on every clause and always report: they are the user's choice.
+Without a model (CLAUSEWATCH_NO_MODEL=1, or files that fail their hash check) the built-in rules
+run on every clause as they did before the encoder, and the response says so in `warnings`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from .match import SEARCH_TIMEOUT, Finding, MatchTimeout, apply_rule
+from .rules import Rule
+from .segment import Clause
+from .taxonomy import CATEGORIES, SEVERITY_RANK
+
+# A risk and the protection that says the opposite.
+CONTRARY = [("ai_training", "commitment_no_ai_training"), ("data_sale", "commitment_no_sale"),
+            ("no_deletion", "deletion_available"), ("no_opt_out", "opt_out_available")]
+# Clauses shorter than this many words carry no clause of a contract ("Cookies", "Last updated").
+MIN_WORDS = 4
+
+
+@dataclass(slots=True)
+class Shown:
+    category: str
+    probability: float
+    confident: bool
+
+
+class Detector:
+    def __init__(self, rules: list[Rule], encoder=None, timeout: float = SEARCH_TIMEOUT):
+        self.encoder = encoder
+        self.timeout = timeout
+        self.builtin: dict[str, list[Rule]] = {}
+        for r in rules:
+            if not r.user:
+                self.builtin.setdefault(r.category, []).append(r)
+        self.user_rules = [r for r in rules if r.user]
+        self.rules = rules
+
+    def scan(self, text: str, clauses: list[Clause], deadline: float | None = None):
+        """Findings (ordered by position, worst first within a clause) and warnings."""
+        bodies, spans = [], []
+        for c in clauses:
+            if c.kind == "heading":
+                continue
+            body = text[c.start:c.end]
+            bodies.append(body)
+            spans.append(c)
+        warnings: list[str] = []
+        findings: list[Finding] = []
+        if self.encoder is not None:
+            scored = [(c, b) for c, b in zip(spans, bodies) if len(b.split()) >= MIN_WORDS]
+            probs = self.encoder.probabilities([b for _, b in scored])
+            for (clause, body), p in zip(scored, probs):
+                _check(deadline)
+                for shown in self.shown(p):
+                    findings.append(self._finding(clause, body, shown, warnings))
+        else:
+            for clause, body in zip(spans, bodies):
+                _check(deadline)
+                for rules in self.builtin.values():
+                    f = _first_hit(rules, clause, body, warnings, self.timeout)
+                    if f is not None:
+                        findings.append(f)
+        for clause, body in zip(spans, bodies):
+            for rule in self.user_rules:
+                _check(deadline)
+                f = _first_hit([rule], clause, body, warnings, self.timeout)
+                if f is not None:
+                    findings.append(f)
+        findings = _one_per_category(findings)
+        findings.sort(key=lambda f: (f.start, SEVERITY_RANK[f.severity], f.category))
+        return findings, warnings
+
+    def warm(self) -> None:
+        """One tiny inference, so the first page does not pay for onnxruntime's first-run setup."""
+        if self.encoder is not None:
+            self.encoder.probabilities(["By using the service you agree to these terms."])
+
+    def shown(self, p) -> list[Shown]:
+        enc = self.encoder
+        out = {i: Shown(i, float(p[n]), bool(p[n] >= enc.high[n]))
+               for n, i in enumerate(enc.ids) if p[n] >= enc.thresholds[n]}
+        for risk, protection in CONTRARY:
+            if risk in out and protection in out:
+                r, q = enc.ids.index(risk), enc.ids.index(protection)
+                weaker = risk if p[r] / enc.thresholds[r] < p[q] / enc.thresholds[q] else protection
+                del out[weaker]
+        return list(out.values())
+
+    def _finding(self, clause: Clause, body: str, shown: Shown, warnings: list[str]) -> Finding:
+        cat = CATEGORIES[shown.category]
+        f = _first_hit(self.builtin.get(shown.category, []), clause, body, warnings, self.timeout)
+        if f is None:
+            f = Finding(id=f"model:{cat.id}@{clause.start}", category=cat.id, severity=cat.severity,
+                        polarity=cat.polarity, title=cat.title, explanation=cat.explanation, quote=body,
+                        match=body, rule="model", start=clause.start, end=clause.end,
+                        match_start=clause.start, match_end=clause.end)
+        if not shown.confident and SEVERITY_RANK[f.severity] < SEVERITY_RANK["medium"]:
+            f.severity = "medium"
+        return f
+
+
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise MatchTimeout("detection ran past its time limit")
+
+
+def _first_hit(rules: list[Rule], clause: Clause, body: str, warnings: list[str],
+               timeout: float) -> Finding | None:
+    """The worst finding any of these rules makes on the clause (rules of one category)."""
+    best = None
+    for rule in rules:
+        try:
+            hit = apply_rule(rule, body, timeout)
+        except TimeoutError:
+            warnings.append(f"rule {rule.id} timed out on clause at {clause.start}; skipped")
+            continue
+        if hit is None:
+            continue
+        (s, e), severity = hit
+        if best is not None and SEVERITY_RANK[best.severity] <= SEVERITY_RANK[severity]:
+            continue
+        best = Finding(id=f"{rule.id}@{clause.start}", category=rule.category, severity=severity,
+                       polarity=rule.polarity, title=rule.title, explanation=rule.message, quote=body,
+                       match=body[s:e], rule=rule.id, start=clause.start, end=clause.end,
+                       match_start=clause.start + s, match_end=clause.start + e)
+    return best
+
+
+def _one_per_category(findings: list[Finding]) -> list[Finding]:
+    """One finding per category and clause: the worst (a user rule and the model may agree)."""
+    kept: dict[tuple[str, int], Finding] = {}
+    for f in findings:
+        old = kept.get((f.category, f.start))
+        if old is None or SEVERITY_RANK[f.severity] < SEVERITY_RANK[old.severity]:
+            kept[(f.category, f.start)] = f
+    return list(kept.values())
