@@ -7,9 +7,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from .diff import diff_versions
 from .extract import ExtractionError
-from .limits import LimitExceeded
+from .limits import Budget, LimitExceeded, current_budget
 from .match import MatchTimeout
 from .security import check_request
 
@@ -86,18 +85,25 @@ def _validated(body: dict) -> dict:
             "html": content if has_html else None, "text": content if has_text else None}
 
 
-def analysis_payload(analysis, stored: dict, vendor) -> dict:
+def request_budget() -> Budget:
+    """The CPU one request may spend, extraction, matching and diff together (limits.Budget)."""
     s = services()
-    previous = s.store.version(version_id=stored["previous_version_id"]) if stored["previous_version_id"] else None
-    # Only a diff needs this version back from the store; a first or unchanged visit does not.
-    current = s.store.version(version_id=stored["version_id"]) if previous is not None else None
+    return Budget(getattr(s.analyzer, "cpu_seconds", None), s.settings.analysis_seconds)
+
+
+def analysis_payload(analysis, stored: dict, vendor, budget: Budget | None = None) -> dict:
+    s = services()
+    # The diff is computed once per pair of versions and kept (store.diff); past the request's
+    # budget it is told in part rather than failing a page that was analysed and stored.
+    changes = s.store.diff(stored["previous_version_id"], stored["version_id"],
+                           check=(lambda: budget.left() > 0) if budget is not None else None)
     return {
         "report_id": stored["report_id"],
         "report_url": url_for("report.view", report_id=stored["report_id"], _external=True),
         "document": analysis.document,
         "grade": analysis.grade,
         "findings": [f.to_dict() for f in analysis.findings],
-        "changes": diff_versions(previous, current),
+        "changes": changes,
         "vendor": {"id": vendor.id, "name": vendor.name} if vendor else None,
         "warnings": analysis.warnings,
     }
@@ -108,6 +114,8 @@ def analyze():
     req = _validated(_json_body())
     s = services()
     vendor, doc_type = s.vendors.for_url(req["url"]) if req["url"] else (None, None)
+    budget = request_budget()
+    token = current_budget.set(budget)
     try:
         analysis = s.analyzer.analyze(html=req["html"], text=req["text"], url=req["url"], title=req["title"])
     except LimitExceeded as exc:
@@ -116,9 +124,11 @@ def analyze():
         raise ApiError("no_text", str(exc), 422) from None
     except MatchTimeout as exc:
         raise ApiError("analysis_timeout", str(exc), 503) from None
+    finally:
+        current_budget.reset(token)
     stored = s.store.record(analysis, url=req["url"], vendor=vendor.id if vendor and doc_type else None,
                             doc_type=doc_type, source="user")
-    return jsonify(analysis_payload(analysis, stored, vendor))
+    return jsonify(analysis_payload(analysis, stored, vendor, budget))
 
 
 @bp.get("/vendors")

@@ -233,8 +233,9 @@ class Matcher:
 
         return decide
 
-    def scan(self, text: str, clauses: list[Clause], deadline: float | None = None):
-        """Findings (worst first within a clause, one per category and clause) and warnings."""
+    def scan(self, text: str, clauses: list[Clause], deadline: float | None = None, check=None):
+        """Findings (worst first within a clause, one per category and clause) and warnings.
+        `check` (the request's CPU budget, limits.Budget.check) is called per clause and raises."""
         findings: dict[tuple[str, int], Finding] = {}
         warnings: list[str] = []
         pre, rules, plans, logics = self.prefilter, self.rules, self._plan, self._logic
@@ -245,6 +246,8 @@ class Matcher:
                 continue
             if deadline is not None and time.monotonic() > deadline:
                 raise MatchTimeout("matching ran past its time limit")
+            if check is not None:
+                check("matching rules")
             body = text[clause.start:clause.end]
             if pre is None:
                 met, mask = -1, everything  # -1 meets every condition: nothing is skipped

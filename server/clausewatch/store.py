@@ -61,6 +61,22 @@ CREATE INDEX IF NOT EXISTS versions_document ON versions(document_id, id);
 """
 
 
+# Clause-level diffs as computed once (diff.diff_versions): a hostile version pair can cost a
+# second to compare, and the reader view, the badge and the popup all ask for the same pairs.
+# A cache beside the schema, not part of it: created on every open, dropped rows recompute, and
+# `algo` (diff.ALGO) retires rows that an older diff.py wrote.
+DIFFS = """
+CREATE TABLE IF NOT EXISTS diffs (
+    old_id INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+    new_id INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+    algo TEXT NOT NULL,
+    data TEXT NOT NULL,                -- JSON of the diff, without "since" (that moves as versions are seen)
+    PRIMARY KEY (old_id, new_id)
+);
+CREATE INDEX IF NOT EXISTS diffs_new ON diffs(new_id);
+"""
+
+
 class StoreError(RuntimeError):
     """The database cannot be used as it is; the message says what to do."""
 
@@ -142,6 +158,7 @@ class Store:
                 conn.executescript("BEGIN IMMEDIATE;" + SCHEMA + f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
             elif version < SCHEMA_VERSION:
                 self._migrate(conn, version)
+            conn.executescript(DIFFS)
         except sqlite3.DatabaseError as exc:
             self.close()
             raise StoreError(f"{self.path} is not a usable clausewatch database ({exc}). Nothing was changed. "
@@ -308,6 +325,28 @@ class Store:
             for old in self.path.parent.glob(self.path.name + ".v*.bak"):
                 old.unlink(missing_ok=True)
         return n
+
+    def diff(self, old_id: int | None, new_id: int, check=None) -> dict | None:
+        """The diff between two stored versions, computed once and then read back (None: no old one).
+        `check` is the request's budget (diff.Cost): past it the diff is told in part, and kept so."""
+        from .diff import ALGO, diff_versions
+        if old_id is None or old_id == new_id:
+            return None
+        conn = self.connect()
+        row = conn.execute("SELECT d.data, v.last_seen FROM diffs d JOIN versions v ON v.id = d.old_id "
+                           "WHERE d.old_id=? AND d.new_id=? AND d.algo=?", (old_id, new_id, ALGO)).fetchone()
+        if row is not None:
+            return {"since": row["last_seen"], **json.loads(row["data"])}
+        old, new = self.version(version_id=old_id), self.version(version_id=new_id)
+        if old is None or new is None:
+            return None
+        out = diff_versions(old, new, check=check)
+        data = json.dumps({k: v for k, v in out.items() if k != "since"})
+        # Both versions may have been deleted meanwhile: then there is nothing to keep it for.
+        conn.execute("INSERT OR REPLACE INTO diffs(old_id, new_id, algo, data) SELECT ?, ?, ?, ? "
+                     "WHERE EXISTS (SELECT 1 FROM versions WHERE id=?) AND EXISTS (SELECT 1 FROM versions WHERE id=?)",
+                     (old_id, new_id, ALGO, data, old_id, new_id))
+        return out
 
     def versions_of(self, document_id: int) -> list[int]:
         return [r[0] for r in self.connect().execute("SELECT id FROM versions WHERE document_id=? ORDER BY id",
