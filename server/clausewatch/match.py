@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import time
 from dataclasses import dataclass, fields
@@ -13,6 +14,8 @@ from .prefilter import Prefilter
 from .rules import Rule
 from .segment import Clause
 from .taxonomy import SEVERITY_RANK
+
+log = logging.getLogger(__name__)
 
 # A search that takes this long on one clause is pathological, not slow: skip it and say so.
 # Built-in rules take milliseconds (redos.py checks them at 0.25 s of CPU); the wide wall-clock
@@ -54,6 +57,12 @@ def simple_twin(pattern):
     except (regex.error, ValueError, TypeError):
         return pattern
     return pattern if twin.flags & regex.FULLCASE else twin
+
+
+# A user rule that spends more CPU than this on one clause is switched off for good (with a
+# warning): redos.py's load-time check cannot prove a pattern fast, and one slow rule would
+# otherwise cost this much on every clause of every page. Built-in rules take microseconds.
+USER_RULE_CLAUSE_SECONDS = 0.1
 
 
 class MatchTimeout(RuntimeError):
@@ -125,6 +134,7 @@ class Matcher:
                  simple_fold: bool = True):
         self.rules = rules
         self.timeout = timeout
+        self.switched_off = 0  # bits of user rules that blew their per-clause budget (_switch_off)
         # Clauses without an expanding character are searched with simple case folding (same
         # matches, much faster); simple_fold=False keeps full folding everywhere (tests compare).
         self._expanding = expanding() if simple_fold else None
@@ -150,6 +160,14 @@ class Matcher:
         # Checked before a rule is tried, as most candidates fail it (Prefilter.gates); without a
         # prefilter every clause meets every condition, so a zero per pattern lets each rule through.
         self._gates = self.prefilter.gates if self.prefilter is not None else [(0,) * len(r.patterns) for r in rules]
+
+    def _switch_off(self, i: int, spent: float, warnings: list[str]) -> None:
+        self.switched_off |= 1 << i
+        rule = self.rules[i]
+        message = (f"user rule disabled: {rule.path}: it took {spent:.2f} s of CPU on one clause "
+                   f"(at most {USER_RULE_CLAUSE_SECONDS:g} s); fix its patterns and restart clausewatch")
+        warnings.append(message)
+        log.warning(message)
 
     def prepare(self) -> "Matcher":
         """Compile every simple-folding twin now instead of on first use (0.6 s of CPU for the
@@ -253,6 +271,7 @@ class Matcher:
                 met, mask = -1, everything  # -1 meets every condition: nothing is skipped
             else:
                 met, mask = pre.scan(body)
+            mask &= ~self.switched_off
             decide = None  # made for the first rule that can fire: most clauses have none
             outcomes: dict[int, object] = {}
             while mask:
@@ -270,11 +289,15 @@ class Matcher:
                 if logic in outcomes:
                     hit = outcomes[logic]
                 else:
+                    spent = time.thread_time()
                     try:
                         hit = decide(plans[i])
                     except TimeoutError:
                         hit = None
                         warnings.append(f"rule {rules[i].id} timed out on clause at {clause.start}; skipped")
+                    spent = time.thread_time() - spent
+                    if rules[i].user and spent > USER_RULE_CLAUSE_SECONDS:
+                        self._switch_off(i, spent, warnings)
                     outcomes[logic] = hit
                 if hit is None:
                     continue
