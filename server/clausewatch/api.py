@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request, url_for
@@ -14,6 +15,13 @@ from .security import check_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 TEXT_FIELDS = ("url", "html", "text", "title")
+# JSON may carry "\ud800" alone (a page's JS string cut in a pair): no UTF-8 can hold it, and it
+# was a 500 where text is hashed or stored. It becomes U+FFFD, as a decoder would make it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: str) -> str:
+    return LONE_SURROGATE.sub("\ufffd", value)
 
 
 class ApiError(Exception):
@@ -73,15 +81,15 @@ def _validated(body: dict) -> dict:
     has_html, has_text = bool(body.get("html")), bool(body.get("text"))
     if has_html == has_text:
         raise ApiError("missing_field", "send exactly one of 'html' or 'text'", 400)
-    content = body.get("html") or body.get("text")
+    content = _text(body.get("html") or body.get("text"))
     if "\x00" in content:
         content = content.replace("\x00", "")
-    url = (body.get("url") or "")[:2048]
+    url = _text((body.get("url") or "")[:2048])
     try:
         urlsplit(url).hostname  # "http://[::1" raises here, and was a 500 further on
     except ValueError:
         raise ApiError("bad_field", "'url' is not a valid URL", 400) from None
-    return {"url": url, "title": (body.get("title") or "")[:500],
+    return {"url": url, "title": _text((body.get("title") or "")[:500]),
             "html": content if has_html else None, "text": content if has_text else None}
 
 
@@ -149,7 +157,7 @@ def _host_arg() -> str:
         host = body.get("host") if isinstance(body, dict) else None
     if not isinstance(host, str) or not host.strip():
         raise ApiError("missing_field", "give the site's host, as ?host=zoom.us", 400)
-    return host.strip()
+    return _text(host.strip())
 
 
 @bp.get("/site")

@@ -74,8 +74,8 @@ def view(report_id: str):
 
 @bp.post("/report/delete")
 def delete():
-    """The reader view's delete button: a form post from the server's own origin only."""
-    check_request()
+    """The reader view's delete button: a form post from the server's own origin (or the extension)."""
+    check_request(allow_self=True)
     document = request.form.get("document", "")
     if not (document.isascii() and document.isdigit() and len(document) <= 18):  # "²", 30 digits: were 500s
         abort(400, "which document to delete is missing")
