@@ -7,6 +7,7 @@ import secrets
 import shutil
 import sqlite3
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -116,6 +117,30 @@ def reset(path: Path) -> Path:
         if src.exists():
             shutil.move(src, Path(str(backup) + suffix))
     return backup
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def _scrub_copy(copy: Path, document_id: int, gone) -> None:
+    """Delete a document from a migration copy too: by id (a migration keeps ids), and by key or
+    URL (a document deleted before this scrub existed may have left its id free). A copy that
+    cannot be opened as a database is removed: kept, it would keep the deleted text."""
+    try:
+        db = sqlite3.connect(copy, isolation_level=None)
+        try:
+            db.execute("PRAGMA secure_delete=ON")
+            db.execute("PRAGMA foreign_keys=ON")
+            key, url = (gone["key"], gone["url"]) if gone is not None else (None, None)
+            db.execute("DELETE FROM documents WHERE id=? OR key=? OR url=?", (document_id, key, url))
+            db.execute("VACUUM")  # rebuilds the file from live rows only, freelist included
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        _remove(copy)
 
 
 class Store:
@@ -306,25 +331,39 @@ class Store:
         return out
 
     def delete(self, document_id: int | None = None) -> int:
-        """Delete one document with all its versions, or everything; returns documents deleted."""
+        """Delete one document with all its versions, or everything; returns documents deleted.
+
+        A delete is a delete: deleted rows are overwritten (secure_delete), the WAL that still held
+        them is checkpointed and truncated, and the copies kept when the schema was upgraded
+        (history.sqlite3.v1.bak, which held every document) lose the document too."""
         conn = self.connect()
         conn.execute("BEGIN IMMEDIATE")
         try:
             if document_id is None:
-                n = conn.execute("DELETE FROM documents").rowcount
+                n, gone = conn.execute("DELETE FROM documents").rowcount, None
             else:
+                gone = conn.execute("SELECT key, url FROM documents WHERE id=?", (document_id,)).fetchone()
                 n = conn.execute("DELETE FROM documents WHERE id=?", (document_id,)).rowcount
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        # The WAL still holds the deleted pages until a checkpoint copies the zeroed ones back.
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        if document_id is None:
-            # "Delete everything" includes the copy kept when the schema was last upgraded.
-            for old in self.path.parent.glob(self.path.name + ".v*.bak"):
-                old.unlink(missing_ok=True)
+        self._truncate_wal(conn)
+        for copy in self.path.parent.glob(self.path.name + ".v*.bak"):
+            if document_id is None:
+                _remove(copy)  # "delete everything" includes the copies
+            else:
+                _scrub_copy(copy, document_id, gone)
         return n
+
+    @staticmethod
+    def _truncate_wal(conn) -> None:
+        # The WAL still holds the deleted pages until a checkpoint copies the zeroed ones back; a
+        # reader in another thread can hold it up for a moment, so it is tried a few times.
+        for _ in range(20):
+            if conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
 
     def diff(self, old_id: int | None, new_id: int, check=None) -> dict | None:
         """The diff between two stored versions, computed once and then read back (None: no old one).
