@@ -60,7 +60,10 @@ def test_hostile_text_gets_an_answer_not_a_hang(live, shape):
     # The old code took 153 s on 400 KB of short lines; the guard is 60 s.
     status, body = live.request("/api/analyze", {"url": f"https://hostile.example/{shape}", "text": HOSTILE_TEXTS[shape]},
                                 timeout=60)
-    assert status == 200 or (status == 503 and body["error"]["code"] == "analysis_timeout"), body
+    # Analysed, or refused with a clear cap: the CPU budget (503) or the clause count (413).
+    assert status == 200 or (status, body["error"]["code"]) in ((503, "analysis_timeout"),
+                                                                 (413, "too_many_clauses")), body
+    assert live.request("/api/history")[0] == 200
 
 
 def test_health_answers_while_ten_hostile_requests_run(live):
@@ -141,3 +144,28 @@ def test_raw_text_past_the_cap_is_refused_before_extraction(settings):
     r = app.test_client().post("/api/analyze", headers={"Origin": EXT_ORIGIN},
                                json={"url": "https://x.example/t", "text": "word\n" * 1000})
     assert r.status_code == 413 and r.get_json()["error"]["code"] == "text_too_long"
+
+
+def test_a_page_of_too_many_clauses_is_a_413_and_stores_nothing(settings):
+    from clausewatch.app import create_app
+    app = create_app(settings)
+    client = app.test_client()
+    r = client.post("/api/analyze", headers={"Origin": EXT_ORIGIN},
+                    json={"url": "https://x.example/t", "text": "1. " * 130_000})
+    assert r.status_code == 413 and r.get_json()["error"]["code"] == "too_many_clauses"
+    assert client.get("/api/history", headers={"Origin": EXT_ORIGIN}).get_json() == {"documents": []}
+
+
+def test_a_diff_lists_at_most_max_items_per_list_and_counts_them_all():
+    from clausewatch.diff import MAX_ITEMS, diff_versions
+    text = "\n\n".join(f"Clause {i} says {i * 7919 % 10007} things." for i in range(MAX_ITEMS + 50))
+    clauses, pos = [], 0
+    for part in text.split("\n\n"):
+        clauses.append({"start": pos, "end": pos + len(part), "kind": "text"})
+        pos += len(part) + 2
+    old = {"text": "Nothing.", "clauses": [{"start": 0, "end": 8, "kind": "text"}], "findings": [],
+           "last_seen": "x", "report_id": "a", "content_hash": "a"}
+    new = {"text": text, "clauses": clauses, "findings": [], "last_seen": "y", "report_id": "b", "content_hash": "b"}
+    d = diff_versions(old, new)
+    assert len(d["added"]) == MAX_ITEMS and d["complete"] is False
+    assert f"{MAX_ITEMS + 50} clauses added" in d["summary"]

@@ -12,7 +12,7 @@ import regex
 
 from .cache import AnalysisCache, request_key
 from .extract import Extracted, extract_html, extract_text
-from .limits import Budget, check_text_length, current_budget
+from .limits import Budget, check_clause_count, check_text_length, current_budget
 from .match import Finding, Matcher
 from .models import ClauseModel
 from .score import grade
@@ -95,6 +95,8 @@ class Analyzer:
         if check:
             check("reading the page")
         clauses = segment(extracted.text, extracted.blocks)
+        if self.max_chars is not None:  # the server's caps (limits.cap_extraction), not the CLI's
+            check_clause_count(len(clauses))
         if check:
             check("splitting clauses")
         deadline = started + self.max_seconds if self.max_seconds else None

@@ -41,6 +41,7 @@ MAX_WORDS = 2_000_000
 ALGO = "2"
 MAX_POSTING = 32
 MAX_CANDIDATES = 8
+MAX_ITEMS = 500
 
 
 def normalise(text: str) -> str:
@@ -342,6 +343,13 @@ def diff_versions(old: dict | None, new: dict, check=None) -> dict | None:
         after = {f["category"] for f in i["findings_added"]}
         fa += [f for f in i["findings_added"] if f["category"] not in before]
         fr += [f for f in i["findings_removed"] if f["category"] not in after]
+    summary = summarise(added_items, removed_items, changed_items)
+    # The lists hold the worst MAX_ITEMS each: a rewrite into thousands of clauses is told by its
+    # counts, not shipped whole in every answer (the summary counts them all).
+    if max(len(added_items), len(removed_items), len(changed_items)) > MAX_ITEMS:
+        cost.complete = False
+        added_items, removed_items, changed_items = (added_items[:MAX_ITEMS], removed_items[:MAX_ITEMS],
+                                                     changed_items[:MAX_ITEMS])
     return {
         "since": old["last_seen"],
         "previous_report_id": old["report_id"],
@@ -354,6 +362,6 @@ def diff_versions(old: dict | None, new: dict, check=None) -> dict | None:
         "findings_removed": sorted(fr, key=_rank),
         "unchanged": unchanged,
         "complete": cost.complete,
-        "summary": summarise(added_items, removed_items, changed_items)
-        + ("" if cost.complete else " Much of it was rewritten: the rest was not compared clause by clause."),
+        "summary": summary + ("" if cost.complete else " (Much of it was rewritten: not every clause was "
+                                                      "compared or listed.)"),
     }
