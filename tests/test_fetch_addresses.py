@@ -97,3 +97,53 @@ def test_a_name_that_resolves_to_loopback_is_refused_on_every_hop(monkeypatch, l
     with pytest.raises(FetchError) as err:
         fetch(f"http://rebind.example:{port}/terms", timeout=5)
     assert "refused rebind.example" in str(err.value) and seen == []
+
+
+def _tls_site(tmp_path, name: str):
+    """An https server on 127.0.0.1 whose self-signed certificate is for `name`, and that CA file."""
+    import shutil
+    import ssl
+    import subprocess
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", str(key),
+                    "-out", str(cert), "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}"],
+                   check=True, capture_output=True)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"<html><body><p>We may sell your data.</p></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, cert
+
+
+@pytest.mark.parametrize("cert_name,ok", [("rebind.example", True), ("other.example", False)])
+def test_tls_verifies_the_certificate_for_the_name_while_connecting_to_the_checked_address(
+        tmp_path, monkeypatch, cert_name, ok):
+    server, cert = _tls_site(tmp_path, cert_name)
+    try:
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # create_default_context() trusts this CA file
+        _rebinding_dns(monkeypatch, ["127.0.0.1"])
+        url = f"https://rebind.example:{server.server_address[1]}/terms"
+        if ok:
+            assert "sell your data" in fetch(url, timeout=10, allow_private=True).text
+        else:
+            with pytest.raises(FetchError) as err:
+                fetch(url, timeout=10, allow_private=True)
+            assert "CERTIFICATE_VERIFY_FAILED" in str(err.value) or "hostname" in str(err.value).lower()
+    finally:
+        server.shutdown()
+        server.server_close()
