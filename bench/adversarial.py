@@ -61,6 +61,12 @@ def shapes() -> list[tuple[str, dict]]:
         ("diff: 250 look-alike paragraphs, v1", {"text": lookalike(2, 0.0), "url": "https://lookalike.example/terms"}),
         ("diff: 250 look-alike paragraphs, v2 (30% reworded)", {"text": lookalike(3, 0.3),
                                                                   "url": "https://lookalike.example/terms"}),
+        ("diff: 550 look-alike paragraphs (1 MB), v1", {"text": lookalike(4, 0.0, n=550),
+                                                         "url": "https://big-lookalike.example/terms"}),
+        ("diff: 550 look-alike paragraphs (1 MB), v2", {"text": lookalike(5, 0.3, n=550),
+                                                         "url": "https://big-lookalike.example/terms"}),
+        ("diff: 1 MB one word, v1", {"text": "x" * 999_000, "url": "https://swap.example/terms"}),
+        ("diff: then 1 MB of 'word' lines, v2", {"text": "word\n" * 199_000, "url": "https://swap.example/terms"}),
     ]
 
 
@@ -139,7 +145,7 @@ class Server:
 def measure(server: Server) -> tuple[list[dict], dict]:
     rows = []
     for k, (name, body) in enumerate(shapes()):
-        body = {"url": f"https://hostile.example/{k}", **body}  # each its own document, but the diff pair
+        body = {"url": f"https://hostile.example/{k}", **body}  # each its own document, but the diff pairs
         size = len(json.dumps(body).encode())
         cpu0, t0 = server.cpu(), time.monotonic()
         status, answer = server.post(body)
