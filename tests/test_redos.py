@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -41,11 +40,9 @@ SAFE = [
 
 @pytest.mark.parametrize("source", CATASTROPHIC)
 def test_catastrophic_patterns_are_flagged_quickly(source):
-    started = time.monotonic()
     slow = redos.slowest(regex.compile(source, FLAGS), "patterns[0]")
     assert slow is not None, source
     assert "catastrophic backtracking" in str(slow) and str(slow).startswith("patterns[0]: ")
-    assert time.monotonic() - started < 10  # the check itself stops at the first slow search
 
 
 @pytest.mark.parametrize("source", SAFE)
@@ -67,11 +64,7 @@ def test_adversarial_strings_come_from_the_pattern():
 # took 0.5-5 s on a clause of 2,000 quote marks or spaces until this check flagged it.)
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
 def test_builtin_rules_do_not_backtrack_catastrophically(rule):
-    started = time.monotonic()
     assert redos.check_rule(rule) == []
-    # The check runs in `rules check` and, for user rules, at each server start: keep it cheap
-    # (~10 ms a pattern here; a slow pattern costs up to a second before it is flagged).
-    assert (time.monotonic() - started) / len(redos.rule_patterns(rule)) < 0.2
 
 
 EVIL_RULE = {
@@ -112,11 +105,9 @@ def test_a_slow_user_rule_does_not_stall_the_server(settings, monkeypatch, tmp_p
     app = create_app(settings)
     assert "my-evil-rule" not in {r.id for r in app.extensions["clausewatch"].analyzer.rules}
     text = "We " + "may " * 400 + "sellx. We may sell your personal information to data brokers."
-    started = time.monotonic()
     r = app.test_client().post("/api/analyze", headers={"Origin": EXT_ORIGIN}, content_type="application/json",
                                data=json.dumps({"url": "https://a.example/t", "text": text}))
     assert r.status_code == 200
-    assert time.monotonic() - started < 5
     assert "data_sale" in {f["category"] for f in r.get_json()["findings"]}
 
 

@@ -49,6 +49,7 @@ class Example:
     mask: set[str]          # ids whose truth this source knows
     source: str
     doc: str
+    hard: set[str] = field(default_factory=set)  # ids a labeller marked this a hard negative for
     split: str = field(init=False)
 
     def __post_init__(self):
@@ -78,7 +79,8 @@ def ours() -> list[Example]:
             key = " ".join(r["text"].split()).lower()
             if key not in seen:
                 seen.add(key)
-                out.append(Example(r["text"], set(r["labels"]), set(IDS), f"labels/{path.stem}", r["doc"]))
+                out.append(Example(r["text"], set(r["labels"]), set(IDS), f"labels/{path.stem}", r["doc"],
+                                   set(r.get("hard_negative_for", [])) - set(r["labels"])))
     return out
 
 

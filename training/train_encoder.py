@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import random
 import sys
 import time
@@ -100,13 +99,19 @@ def pad(encoded, idx):
     return ids, mask
 
 
+# A labelled hard negative (a denial, a rule for users, a pointer) counts this many times in the
+# loss of the id it is a hard negative for: they are few, and they are what the colour hangs on.
+HARD_NEGATIVE_WEIGHT = 3.0
+
+
 def targets(examples):
+    """Targets, and the loss weight of each (0 where the source did not annotate the id)."""
     y = np.zeros((len(examples), len(IDS)), dtype=np.float32)
     m = np.zeros_like(y)
     for r, ex in enumerate(examples):
         for c, i in enumerate(IDS):
             y[r, c] = i in ex.positives
-            m[r, c] = i in ex.mask
+            m[r, c] = HARD_NEGATIVE_WEIGHT if i in ex.hard and i in ex.mask else float(i in ex.mask)
     return y, m
 
 
@@ -258,6 +263,9 @@ def main() -> None:
             best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
     model.load_state_dict(best_state)
+    # The best epoch's weights, for a later run to start from (not shipped: the server reads ONNX).
+    args.out.mkdir(parents=True, exist_ok=True)
+    torch.save(best_state, args.out / "best_state.pt")
     export(model, args.base / "tokenizer.json", args.out)
     retune(args.out, select, {
         "seed": args.seed, "epochs": args.epochs, "batch": args.batch, "lr": args.lr,

@@ -13,8 +13,8 @@ import regex
 
 from .cache import AnalysisCache, request_key
 from .extract import Extracted, extract_html, extract_text
-from .limits import check_text_length
 from .detect import Detector
+from .limits import Budget, check_clause_count, check_text_length, current_budget
 from .match import Finding
 from .score import grade
 from .segment import Clause, segment
@@ -63,6 +63,8 @@ class Analyzer:
         # The server swaps in a time-capped extractor and a text-length cap (limits.cap_extraction).
         self.extract_html = extract_html
         self.max_chars: int | None = None
+        # CPU seconds one analysis may spend (limits.Budget); None (the CLI, evaluation) is no cap.
+        self.cpu_seconds: float | None = None
 
     def analyze(self, *, html: str | None = None, text: str | None = None, url: str = "",
                 title: str = "") -> Analysis:
@@ -77,12 +79,28 @@ class Analyzer:
 
     def _analyze(self, *, html: str | None, text: str | None, url: str, title: str) -> Analysis:
         started = time.monotonic()
-        extracted: Extracted = self.extract_html(html, url or None) if html is not None else extract_text(text or "")
+        # The server's request budget when there is one (it also covers the diff), else our own.
+        budget = current_budget.get() or (Budget(self.cpu_seconds, self.max_seconds) if self.cpu_seconds else None)
+        check = budget.check if budget is not None else None
+        if self.max_chars is not None and text is not None:
+            check_text_length(text, self.max_chars)  # before any work on it, not after extraction
+        token = current_budget.set(budget)  # the extraction pool charges its worker's CPU to it
+        try:
+            extracted: Extracted = (self.extract_html(html, url or None) if html is not None
+                                    else extract_text(text or ""))
+        finally:
+            current_budget.reset(token)
         if self.max_chars is not None:
             check_text_length(extracted.text, self.max_chars)
+        if check:
+            check("reading the page")
         clauses = segment(extracted.text, extracted.blocks)
+        if self.max_chars is not None:  # the server's caps (limits.cap_extraction), not the CLI's
+            check_clause_count(len(clauses))
+        if check:
+            check("splitting clauses")
         deadline = started + self.max_seconds if self.max_seconds else None
-        findings, warnings = self.detector.scan(extracted.text, clauses, deadline=deadline)
+        findings, warnings = self.detector.scan(extracted.text, clauses, deadline=deadline, check=check)
         document = {
             "url": url,
             "title": title or extracted.title,

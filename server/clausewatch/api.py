@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from .diff import diff_versions
 from .extract import ExtractionError
-from .limits import LimitExceeded
+from .limits import Budget, LimitExceeded, current_budget
 from .match import MatchTimeout
 from .security import check_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 TEXT_FIELDS = ("url", "html", "text", "title")
+# JSON may carry "\ud800" alone (a page's JS string cut in a pair): no UTF-8 can hold it, and it
+# was a 500 where text is hashed or stored. It becomes U+FFFD, as a decoder would make it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: str) -> str:
+    return LONE_SURROGATE.sub("\ufffd", value)
 
 
 class ApiError(Exception):
@@ -75,30 +82,37 @@ def _validated(body: dict) -> dict:
     has_html, has_text = bool(body.get("html")), bool(body.get("text"))
     if has_html == has_text:
         raise ApiError("missing_field", "send exactly one of 'html' or 'text'", 400)
-    content = body.get("html") or body.get("text")
+    content = _text(body.get("html") or body.get("text"))
     if "\x00" in content:
         content = content.replace("\x00", "")
-    url = (body.get("url") or "")[:2048]
+    url = _text((body.get("url") or "")[:2048])
     try:
         urlsplit(url).hostname  # "http://[::1" raises here, and was a 500 further on
     except ValueError:
         raise ApiError("bad_field", "'url' is not a valid URL", 400) from None
-    return {"url": url, "title": (body.get("title") or "")[:500],
+    return {"url": url, "title": _text((body.get("title") or "")[:500]),
             "html": content if has_html else None, "text": content if has_text else None}
 
 
-def analysis_payload(analysis, stored: dict, vendor) -> dict:
+def request_budget() -> Budget:
+    """The CPU one request may spend, extraction, matching and diff together (limits.Budget)."""
     s = services()
-    previous = s.store.version(version_id=stored["previous_version_id"]) if stored["previous_version_id"] else None
-    # Only a diff needs this version back from the store; a first or unchanged visit does not.
-    current = s.store.version(version_id=stored["version_id"]) if previous is not None else None
+    return Budget(getattr(s.analyzer, "cpu_seconds", None), s.settings.analysis_seconds)
+
+
+def analysis_payload(analysis, stored: dict, vendor, budget: Budget | None = None) -> dict:
+    s = services()
+    # The diff is computed once per pair of versions and kept (store.diff); past the request's
+    # budget it is told in part rather than failing a page that was analysed and stored.
+    changes = s.store.diff(stored["previous_version_id"], stored["version_id"],
+                           check=(lambda: budget.left() > 0) if budget is not None else None)
     return {
         "report_id": stored["report_id"],
         "report_url": url_for("report.view", report_id=stored["report_id"], _external=True),
         "document": analysis.document,
         "grade": analysis.grade,
         "findings": [f.to_dict() for f in analysis.findings],
-        "changes": diff_versions(previous, current),
+        "changes": changes,
         "vendor": {"id": vendor.id, "name": vendor.name} if vendor else None,
         "warnings": analysis.warnings,
     }
@@ -109,6 +123,8 @@ def analyze():
     req = _validated(_json_body())
     s = services()
     vendor, doc_type = s.vendors.for_url(req["url"]) if req["url"] else (None, None)
+    budget = request_budget()
+    token = current_budget.set(budget)
     try:
         analysis = s.analyzer.analyze(html=req["html"], text=req["text"], url=req["url"], title=req["title"])
     except LimitExceeded as exc:
@@ -117,9 +133,11 @@ def analyze():
         raise ApiError("no_text", str(exc), 422) from None
     except MatchTimeout as exc:
         raise ApiError("analysis_timeout", str(exc), 503) from None
+    finally:
+        current_budget.reset(token)
     stored = s.store.record(analysis, url=req["url"], vendor=vendor.id if vendor and doc_type else None,
                             doc_type=doc_type, source="user")
-    return jsonify(analysis_payload(analysis, stored, vendor))
+    return jsonify(analysis_payload(analysis, stored, vendor, budget))
 
 
 @bp.get("/vendors")
@@ -140,7 +158,7 @@ def _host_arg() -> str:
         host = body.get("host") if isinstance(body, dict) else None
     if not isinstance(host, str) or not host.strip():
         raise ApiError("missing_field", "give the site's host, as ?host=zoom.us", 400)
-    return host.strip()
+    return _text(host.strip())
 
 
 @bp.get("/site")

@@ -7,12 +7,13 @@ import traceback
 from dataclasses import dataclass
 
 from flask import Flask, jsonify, request
+from flask.testing import FlaskClient
 from werkzeug.exceptions import HTTPException
 
 from .analyze import Analyzer
 from .config import Settings
 from .limits import cap_extraction
-from .security import Forbidden, check_host, check_request, cors_headers
+from .security import Forbidden, check_host, check_request, cors_headers, no_bidi
 from .store import Store
 from .vendors import Vendors, load_vendors
 
@@ -38,6 +39,16 @@ HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 4
               415: "unsupported_media_type", 422: "unprocessable", 429: "too_many_requests"}
 
 
+class LoopbackClient(FlaskClient):
+    """Flask's test client addressed as a browser addresses us: Host "localhost:<port>" (the
+    guards accept no Host without our port), unless a test gives another base_url or Host."""
+
+    def open(self, *args, **kwargs):
+        if not args or isinstance(args[0], str):
+            kwargs.setdefault("base_url", f"http://localhost:{self.application.config['CLAUSEWATCH_PORT']}")
+        return super().open(*args, **kwargs)
+
+
 def build_analyzer(settings: Settings) -> Analyzer:
     # Extraction runs in killable worker processes with a time cap (limits.py).
     return cap_extraction(Analyzer.from_settings(settings))
@@ -49,6 +60,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["CLAUSEWATCH_PORT"] = settings.port
+    app.test_client_class = LoopbackClient
+    app.jinja_env.finalize = no_bidi  # page text in the reader view and exports: security.BIDI_CONTROLS
     app.json.sort_keys = False
     if services is None:
         services = Services(settings=settings, analyzer=analyzer or build_analyzer(settings),

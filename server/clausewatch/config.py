@@ -55,6 +55,8 @@ class Settings:
     vendors_file: Path | None = None     # None: rules_dir / "vendors.yaml"
     fetch_timeout: float = 20.0          # seconds for one policy page, redirects included
     fetch_max_bytes: int = 5 * 1024 * 1024
+    # The watcher fetches public addresses only; tests that serve vendors on loopback opt in.
+    fetch_allow_private: bool = False
     threads: int = 8
 
     @property
@@ -83,6 +85,7 @@ class Settings:
         s.watch = _env_bool("CLAUSEWATCH_WATCH", s.watch)
         if "CLAUSEWATCH_WATCH_HOURS" in env:
             s.watch_hours = float(env["CLAUSEWATCH_WATCH_HOURS"])
+        s.fetch_allow_private = _env_bool("CLAUSEWATCH_FETCH_ALLOW_PRIVATE", s.fetch_allow_private)
         if "CLAUSEWATCH_VENDORS_FILE" in env:
             s.vendors_file = Path(env["CLAUSEWATCH_VENDORS_FILE"])
         for key, value in overrides.items():

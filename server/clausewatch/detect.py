@@ -22,6 +22,8 @@ run on every clause as they did before the encoder, and the response says so in 
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 from dataclasses import dataclass
 
@@ -30,11 +32,20 @@ from .rules import Rule
 from .segment import Clause
 from .taxonomy import CATEGORIES, SEVERITY_RANK
 
+log = logging.getLogger(__name__)
+
 # A risk and the protection that says the opposite.
 CONTRARY = [("ai_training", "commitment_no_ai_training"), ("data_sale", "commitment_no_sale"),
             ("no_deletion", "deletion_available"), ("no_opt_out", "opt_out_available")]
 # Clauses shorter than this many words carry no clause of a contract ("Cookies", "Last updated").
 MIN_WORDS = 4
+# The model reads at most this many clauses of one page (CLAUSEWATCH_MODEL_MAX_CLAUSES): its CPU
+# cost is linear in clauses, and this bounds it per request. 99% of the real pages have fewer.
+MAX_MODEL_CLAUSES = int(os.environ.get("CLAUSEWATCH_MODEL_MAX_CLAUSES", "1000"))
+# A user rule that spends more CPU than this on one clause is switched off for good (with a
+# warning): redos.py's load-time check cannot prove a pattern fast, and one slow rule would
+# otherwise cost this much on every clause of every page. Built-in rules take microseconds.
+USER_RULE_CLAUSE_SECONDS = 0.1
 
 
 @dataclass(slots=True)
@@ -45,9 +56,11 @@ class Shown:
 
 
 class Detector:
-    def __init__(self, rules: list[Rule], encoder=None, timeout: float = SEARCH_TIMEOUT):
+    def __init__(self, rules: list[Rule], encoder=None, timeout: float = SEARCH_TIMEOUT,
+                 max_model_clauses: int = MAX_MODEL_CLAUSES):
         self.encoder = encoder
         self.timeout = timeout
+        self.max_model_clauses = max_model_clauses
         self.builtin: dict[str, list[Rule]] = {}
         for r in rules:
             if not r.user:
@@ -55,8 +68,11 @@ class Detector:
         self.user_rules = [r for r in rules if r.user]
         self.rules = rules
 
-    def scan(self, text: str, clauses: list[Clause], deadline: float | None = None):
-        """Findings (ordered by position, worst first within a clause) and warnings."""
+    def scan(self, text: str, clauses: list[Clause], deadline: float | None = None, check=None):
+        """Findings (ordered by position, worst first within a clause) and warnings.
+
+        `deadline` (monotonic seconds) and `check` (the request's CPU budget, limits.Budget.check)
+        are tested per clause and raise when spent."""
         bodies, spans = [], []
         for c in clauses:
             if c.kind == "heading":
@@ -68,27 +84,44 @@ class Detector:
         findings: list[Finding] = []
         if self.encoder is not None:
             scored = [(c, b) for c, b in zip(spans, bodies) if len(b.split()) >= MIN_WORDS]
+            if len(scored) > self.max_model_clauses:
+                # The model's cost is linear in clauses; past the cap the rest is not read, and
+                # the answer says so rather than grading what it did not read as harmless.
+                warnings.append(f"this page has {len(scored):,} clauses; clausewatch read the first "
+                                f"{self.max_model_clauses:,} and left the rest unread")
+                scored = scored[:self.max_model_clauses]
             probs = self.encoder.probabilities([b for _, b in scored])
             for (clause, body), p in zip(scored, probs):
-                _check(deadline)
+                _check(deadline, check)
                 for shown in self.shown(p):
                     findings.append(self._finding(clause, body, shown, warnings))
         else:
             for clause, body in zip(spans, bodies):
-                _check(deadline)
+                _check(deadline, check)
                 for rules in self.builtin.values():
                     f = _first_hit(rules, clause, body, warnings, self.timeout)
                     if f is not None:
                         findings.append(f)
         for clause, body in zip(spans, bodies):
-            for rule in self.user_rules:
-                _check(deadline)
+            _check(deadline, check)
+            for rule in list(self.user_rules):
+                spent = time.thread_time()
                 f = _first_hit([rule], clause, body, warnings, self.timeout)
+                spent = time.thread_time() - spent
+                if spent > USER_RULE_CLAUSE_SECONDS:
+                    self._switch_off(rule, spent, warnings)
                 if f is not None:
                     findings.append(f)
         findings = _one_per_category(findings)
         findings.sort(key=lambda f: (f.start, SEVERITY_RANK[f.severity], f.category))
         return findings, warnings
+
+    def _switch_off(self, rule: Rule, spent: float, warnings: list[str]) -> None:
+        self.user_rules.remove(rule)
+        message = (f"user rule disabled: {rule.path}: it took {spent:.2f} s of CPU on one clause "
+                   f"(at most {USER_RULE_CLAUSE_SECONDS:g} s); fix its patterns and restart clausewatch")
+        warnings.append(message)
+        log.warning(message)
 
     def warm(self) -> None:
         """One tiny inference, so the first page does not pay for onnxruntime's first-run setup."""
@@ -119,9 +152,11 @@ class Detector:
         return f
 
 
-def _check(deadline: float | None) -> None:
+def _check(deadline: float | None, check=None) -> None:
     if deadline is not None and time.monotonic() > deadline:
         raise MatchTimeout("detection ran past its time limit")
+    if check is not None:
+        check("reading clauses")
 
 
 def _first_hit(rules: list[Rule], clause: Clause, body: str, warnings: list[str],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from collections import deque
 
 import regex
 
@@ -32,8 +33,15 @@ WORD = regex.compile(r"\w+")
 # is the common case, a rewrite that also moved is rarer and must be more alike.
 PAIR_RATIO = 0.5
 SAME_PLACE_BONUS = 0.15
-# Full pairwise matching beyond this many candidate pairs would be slow on whole rewrites.
-MAX_PAIRS = 400_000
+# The cost caps of one diff (class Cost): words handled in all, old clauses that may share a
+# word for it to propose a pair, and pairs tried per new clause. A real revision of a long policy
+# (a few hundred clauses reworded) stays far below them.
+MAX_WORDS = 2_000_000
+# Stored diffs (store.diff) name the algorithm that made them; change it when a diff would differ.
+ALGO = "2"
+MAX_POSTING = 32
+MAX_CANDIDATES = 8
+MAX_ITEMS = 500
 
 
 def normalise(text: str) -> str:
@@ -81,25 +89,97 @@ def clauses_of(version: dict) -> list[dict]:
     return out
 
 
-def _pair_by_similarity(old: list[dict], new: list[dict]) -> list[tuple[dict, dict, float]]:
+class Cost:
+    """What one diff may spend, in units of words handled: a hostile second version (hundreds of
+    long, alike but different clauses) made full pairwise matching take over a minute. Past the
+    cap the diff stops pairing and what is left counts as added or removed ("rewritten").
+    Counted in words, not seconds, so the same two versions always give the same diff."""
+
+    def __init__(self, words: int | None = None, check=None):
+        self.left = MAX_WORDS if words is None else words
+        self.check = check  # the request's budget: a callable, False once it is spent
+        self.complete = True
+
+    def spend(self, words: int) -> bool:
+        if self.left < words:
+            self.complete = False
+            return False
+        if self.check is not None and not self.check():
+            self.complete = False
+            return False
+        self.left -= words
+        return True
+
+
+def _features(tokens: list[str]) -> set[str]:
+    return set(tokens) | {" ".join(tokens[k:k + 3]) for k in range(len(tokens) - 2)}
+
+
+def _compare_cost(a: list[str], b: list[str]) -> int:
+    # SequenceMatcher is near linear on real prose and near quadratic on clauses of a few words
+    # repeated in any order (a hostile page): charge the worst case, scaled to words.
+    return len(a) + len(b) + len(a) * len(b) // 8
+
+
+def _candidates(tokens_old: list[list[str]], tokens_new: list[list[str]], sets_old: list[set], sets_new: list[set],
+                cost: Cost) -> list[tuple[float, int, int]]:
+    """(word overlap, i, j) for old/new clauses that share a word or a run of three words that no
+    more than MAX_POSTING old clauses have: an index, not every pair. A word in many clauses tells
+    nothing about which one was reworded (three-word runs still do), and skipping it keeps this
+    linear on pages of look-alike clauses."""
+    features_old = [_features(t) for t in tokens_old]
+    features_new = [_features(t) for t in tokens_new]
+    if not cost.spend(sum(map(len, features_old)) + sum(map(len, features_new))):
+        return []
+    index: dict[str, list[int]] = {}
+    for i, features in enumerate(features_old):
+        for w in features:
+            index.setdefault(w, []).append(i)
+    out = []
+    for j, wn in enumerate(sets_new):
+        shared: dict[int, int] = {}
+        postings = [p for w in features_new[j] if (p := index.get(w)) is not None and len(p) <= MAX_POSTING]
+        if not cost.spend(len(features_new[j]) + sum(map(len, postings))):
+            break
+        for p in postings:
+            for i in p:
+                shared[i] = shared.get(i, 0) + 1
+        best = []
+        for i, n in sorted(shared.items(), key=lambda t: (-t[1], t[0]))[:MAX_CANDIDATES]:
+            wo = sets_old[i]
+            inter = len(wo & wn)
+            union = len(wo) + len(wn) - inter
+            # A cheap word-overlap filter first: SequenceMatcher on every pair would be quadratic twice.
+            if union and inter / union >= 0.25:
+                best.append((n / max(len(features_new[j]), len(features_old[i]), 1), i, j))
+        out += best
+    return out
+
+
+def _pair_by_similarity(old: list[dict], new: list[dict], cost: Cost) -> list[tuple[dict, dict, float]]:
     """Greedy best-first pairing of leftover clauses whose words are mostly the same."""
-    if not old or not new or len(old) * len(new) > MAX_PAIRS:
+    if not old or not new:
         return []
     tokens_old = [WORD.findall(normalise(c["text"])) for c in old]
     tokens_new = [WORD.findall(normalise(c["text"])) for c in new]
     sets_old = [set(t) for t in tokens_old]
+    sets_new = [set(t) for t in tokens_new]
+    if not cost.spend(sum(map(len, tokens_old)) + sum(map(len, tokens_new))):
+        return []
     candidates = []
-    for j, tn in enumerate(tokens_new):
-        wn = set(tn)
-        for i, wo in enumerate(sets_old):
-            union = len(wo | wn)
-            # A cheap word-overlap filter first: SequenceMatcher on every pair would be quadratic twice.
-            if not union or len(wo & wn) / union < 0.25:
-                continue
-            ratio = difflib.SequenceMatcher(None, tokens_old[i], tn, autojunk=False).ratio()
-            score = ratio + (SAME_PLACE_BONUS if old[i]["gap"] == new[j]["gap"] else 0.0)
-            if score >= PAIR_RATIO:
-                candidates.append((score, ratio, i, j))
+    # Most alike first, so a cost cap leaves out the least likely pairs.
+    for overlap, i, j in sorted(_candidates(tokens_old, tokens_new, sets_old, sets_new, cost), key=lambda t: (-t[0], t[2], t[1])):
+        a, b = tokens_old[i], tokens_new[j]
+        if not cost.spend(_compare_cost(a, b)):
+            break
+        bonus = SAME_PLACE_BONUS if old[i]["gap"] == new[j]["gap"] else 0.0
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        # quick_ratio is an upper bound of ratio in linear time: most pairs stop there.
+        if matcher.quick_ratio() + bonus < PAIR_RATIO:
+            continue
+        ratio = matcher.ratio()
+        if ratio + bonus >= PAIR_RATIO:
+            candidates.append((ratio + bonus, ratio, i, j))
     pairs, used_old, used_new = [], set(), set()
     for _, ratio, i, j in sorted(candidates, key=lambda t: (-t[0], t[3], t[2])):
         if i not in used_old and j not in used_new:
@@ -109,16 +189,16 @@ def _pair_by_similarity(old: list[dict], new: list[dict]) -> list[tuple[dict, di
     return pairs
 
 
-def align(old: list[dict], new: list[dict]):
+def align(old: list[dict], new: list[dict], cost: Cost | None = None):
     """(unchanged count, added, removed, changed pairs) between two clause lists."""
-    pool: dict[str, list[int]] = {}
+    pool: dict[str, deque[int]] = {}
     for i, c in enumerate(old):
-        pool.setdefault(c["hash"], []).append(i)
+        pool.setdefault(c["hash"], deque()).append(i)
     matched_old, left_new, anchor = set(), [], -1
     for c in new:
         same = pool.get(c["hash"])
         if same:
-            anchor = same.pop(0)
+            anchor = same.popleft()  # a deque: list.pop(0) was quadratic on a page of one repeated clause
             matched_old.add(anchor)
         else:
             # Where the clause sits: after which unchanged clause (by its index in the old version).
@@ -129,7 +209,7 @@ def align(old: list[dict], new: list[dict]):
             anchor = i
         else:
             left_old.append({**c, "gap": anchor})
-    pairs = _pair_by_similarity(left_old, left_new)
+    pairs = _pair_by_similarity(left_old, left_new, cost or Cost())
     paired_old = {id(o) for o, _, _ in pairs}
     paired_new = {id(n) for _, n, _ in pairs}
     added = [c for c in left_new if id(c) not in paired_new]
@@ -184,14 +264,17 @@ def word_edits(old: str, new: str) -> list[list[str]]:
     return out
 
 
-def _changed(old: dict, new: dict, ratio: float) -> dict:
+def _changed(old: dict, new: dict, ratio: float, cost: Cost) -> dict:
     before = {_fkey(f) for f in old["findings"]}
     after = {_fkey(f) for f in new["findings"]}
     added = [f for f in new["findings"] if _fkey(f) not in before]
     removed = [f for f in old["findings"] if _fkey(f) not in after]
     item = _item("changed", new, new["findings"], {
         "old": old["text"], "new": new["text"], "old_section": old["section"], "similarity": round(ratio, 3),
-        "edits": word_edits(old["text"], new["text"]),
+        # Past the cost cap the edit is told whole: all of the old out, all of the new in.
+        "edits": (word_edits(old["text"], new["text"])
+                  if cost.spend(_compare_cost(old["text"].split(), new["text"].split()))
+                  else [["-", old["text"]], ["+", new["text"]]]),
         "findings_added": added, "findings_removed": removed})
     # A category on both sides with another severity was escalated or softened, not added anew.
     moved = {f["category"]: f for f in removed}
@@ -235,20 +318,22 @@ def summarise(added: list[dict], removed: list[dict], changed: list[dict]) -> st
     return "; ".join(parts) + "."
 
 
-def diff_versions(old: dict | None, new: dict) -> dict | None:
+def diff_versions(old: dict | None, new: dict, check=None) -> dict | None:
     """The clause-level diff between two stored versions (None when there is no older one).
 
     Shape (DEVELOPERS.md, the API section): since, previous_report_id, report_id, text_changed,
     added/removed/changed (clause items, each with its `findings`), findings_added/findings_removed
-    (the finding-level view), unchanged (a count) and summary.
+    (the finding-level view), unchanged (a count), complete (False when the cost cap stopped the
+    pairing: the rest is told as added and removed) and summary. `check` is the request's budget.
     """
     if old is None:
         return None
     a, b = clauses_of(old), clauses_of(new)
-    unchanged, added, removed, pairs = align(a, b)
+    cost = Cost(check=check)
+    unchanged, added, removed, pairs = align(a, b, cost)
     added_items = sorted((_item("added", c, c["findings"]) for c in added), key=_risk_order)
     removed_items = sorted((_item("removed", c, c["findings"]) for c in removed), key=_removed_order)
-    changed_items = sorted((_changed(o, n, r) for o, n, r in pairs), key=_risk_order)
+    changed_items = sorted((_changed(o, n, r, cost) for o, n, r in pairs), key=_risk_order)
     # The finding-level view: a category that a reworded clause carries before and after (maybe at
     # another severity) is neither added nor removed there; the item tells the severity shift.
     fa = [f for i in added_items for f in i["findings"]]
@@ -258,6 +343,13 @@ def diff_versions(old: dict | None, new: dict) -> dict | None:
         after = {f["category"] for f in i["findings_added"]}
         fa += [f for f in i["findings_added"] if f["category"] not in before]
         fr += [f for f in i["findings_removed"] if f["category"] not in after]
+    summary = summarise(added_items, removed_items, changed_items)
+    # The lists hold the worst MAX_ITEMS each: a rewrite into thousands of clauses is told by its
+    # counts, not shipped whole in every answer (the summary counts them all).
+    if max(len(added_items), len(removed_items), len(changed_items)) > MAX_ITEMS:
+        cost.complete = False
+        added_items, removed_items, changed_items = (added_items[:MAX_ITEMS], removed_items[:MAX_ITEMS],
+                                                     changed_items[:MAX_ITEMS])
     return {
         "since": old["last_seen"],
         "previous_report_id": old["report_id"],
@@ -269,5 +361,7 @@ def diff_versions(old: dict | None, new: dict) -> dict | None:
         "findings_added": sorted(fa, key=_rank),
         "findings_removed": sorted(fr, key=_rank),
         "unchanged": unchanged,
-        "summary": summarise(added_items, removed_items, changed_items),
+        "complete": cost.complete,
+        "summary": summary + ("" if cost.complete else " (Much of it was rewritten: not every clause was "
+                                                      "compared or listed.)"),
     }

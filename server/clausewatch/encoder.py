@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections import OrderedDict
 from pathlib import Path
 
@@ -52,8 +53,11 @@ class ClauseEncoder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()  # the file pads to 128; we pad per batch instead
         self.tokenizer.enable_truncation(int(self.record.get("max_tokens", 128)))
+        # One clause per call is too small a job to split across cores; instead `threads` calls run
+        # side by side on one single-threaded session (run() releases the GIL and is thread-safe).
+        self.threads = max(1, threads or int(os.environ.get("CLAUSEWATCH_MODEL_THREADS", "2")))
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or int(os.environ.get("CLAUSEWATCH_MODEL_THREADS", "2"))
+        opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(folder / "model.onnx"), opts, providers=["CPUExecutionProvider"])
         # A clause scored once is not scored again: policies share boilerplate, and a changed page
@@ -84,11 +88,23 @@ class ClauseEncoder:
     def _run(self, texts: list[str]) -> np.ndarray:
         """One clause per call, unpadded. The int8 model quantises its activations with one scale
         per call, so a clause scored in a batch would depend on its neighbours (up to 0.03 in
-        probability): one at a time, the same clause always gets the same answer, at about the
-        same CPU cost for clauses of this length."""
+        probability): one at a time, the same clause always gets the same answer."""
         result = np.zeros((len(texts), len(self.ids)), dtype=np.float32)
-        for n, enc in enumerate(self.tokenizer.encode_batch(texts, add_special_tokens=True)):
-            ids = np.asarray([enc.ids], dtype=np.int64)
-            logits = self.session.run(["logits"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
-            result[n] = 1.0 / (1.0 + np.exp(-logits[0]))
+        encoded = [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=True)]
+
+        def score(first: int, step: int) -> None:
+            for n in range(first, len(encoded), step):
+                ids = np.asarray([encoded[n]], dtype=np.int64)
+                logits = self.session.run(["logits"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
+                result[n] = 1.0 / (1.0 + np.exp(-logits[0]))
+
+        # Scored on threads of their own, never on the request's: the request's CPU budget
+        # (limits.Budget) guards the stages that hostile input can make superlinear, while the
+        # model's cost is linear and bounded by detect.MAX_MODEL_CLAUSES instead.
+        step = min(self.threads, len(encoded)) or 1
+        workers = [threading.Thread(target=score, args=(k, step), name="clausewatch-encoder") for k in range(step)]
+        for t in workers:
+            t.start()
+        for t in workers:
+            t.join()
         return result

@@ -56,31 +56,65 @@ def _decode(body: bytes, content_type: str) -> str:
         return body.decode("utf-8", errors="replace")
 
 
+def _resolve(host: str, port: int) -> list:
+    """The host's addresses, resolved once per request (an IP literal is its own address)."""
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
+        raise FetchError(f"{host}: cannot resolve ({exc.__class__.__name__})") from None
+    return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
+
+
+def _public(address) -> bool:
+    """Not this machine, a private or link-local network (169.254.169.254: cloud metadata), nor a
+    reserved range; an IPv4 address written as IPv6 (::ffff:127.0.0.1) is judged as IPv4."""
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_global
+
+
 def _is_local(host: str) -> bool:
     """Whether a host is (or resolves to) this machine or a private network."""
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        addresses = {ipaddress.ip_address(host.strip("[]"))}
-    except ValueError:
-        try:
-            addresses = {ipaddress.ip_address(info[4][0].split("%")[0])
-                         for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
-        except (OSError, ValueError):
-            return False  # unresolvable: the request itself will fail
-    return any(not a.is_global for a in addresses)
+        return any(not _public(a) for a in _resolve(host, 80))
+    except FetchError:
+        return False  # unresolvable: the request itself will fail
 
 
-def _one_request(url: str, deadline: float, max_bytes: int, timeout: float):
+def _address_for(host: str, port: int, allow_private: bool) -> str:
+    """The one address this request connects to, checked first: the HTTP client never resolves
+    the name again, so DNS rebinding between the check and the connection has nothing to swap."""
+    if host == "localhost" or host.endswith(".localhost"):
+        addresses = [ipaddress.ip_address("127.0.0.1")]
+    else:
+        addresses = _resolve(host, port)
+    allowed = [a for a in addresses if allow_private or _public(a)]
+    if not allowed:
+        raise FetchError(f"refused {host}: it resolves to a local, private or reserved address "
+                         f"({', '.join(map(str, addresses[:3]))})")
+    return str(allowed[0])
+
+
+def _one_request(url: str, deadline: float, max_bytes: int, timeout: float, allow_private: bool = False):
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError(f"refused {url!r}: only http and https URLs are fetched")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    address = _address_for(parts.hostname, port, allow_private)
     remaining = max(0.1, min(timeout, deadline - time.monotonic()))
     if parts.scheme == "https":
+        # The name stays the connection's host: TLS checks the certificate for it (server_hostname)
+        # and the Host header carries it. Only the TCP connection goes to the checked address.
         conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=remaining,
                                            context=ssl.create_default_context())
     else:
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=remaining)
+    conn._create_connection = lambda _addr, t=None, source=None: socket.create_connection((address, port), t, source)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     response = None
     try:
@@ -112,15 +146,18 @@ def _one_request(url: str, deadline: float, max_bytes: int, timeout: float):
 
 
 def fetch(url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES,
-          max_redirects: int = MAX_REDIRECTS) -> Fetched:
+          max_redirects: int = MAX_REDIRECTS, allow_private: bool = False) -> Fetched:
     """GET `url` and return its text. Redirects are followed to http(s) only and at most
-    `max_redirects` times; `timeout` bounds the whole fetch, redirects included."""
+    `max_redirects` times; `timeout` bounds the whole fetch, redirects included. Every hop must
+    resolve to a public address and is connected to at that address, unless `allow_private`
+    (settings.fetch_allow_private: tests that serve vendors on loopback opt in)."""
     deadline = time.monotonic() + timeout
     current = url
     with _slots:
         for _ in range(max_redirects + 1):
             try:
-                status, location, content_type, body = _one_request(current, deadline, max_bytes, timeout)
+                status, location, content_type, body = _one_request(current, deadline, max_bytes, timeout,
+                                                                     allow_private=allow_private)
             except TimeoutError:
                 raise FetchError(f"{current}: no answer within {timeout:g} s") from None
             except (OSError, http.client.HTTPException, ValueError) as exc:
@@ -131,9 +168,10 @@ def fetch(url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES,
                 raise FetchError(f"{current}: redirect ({status}) without a Location")
             target = urljoin(current, location)
             # A public policy page may not bounce the watcher onto this machine or the home network
-            # (a router's admin page, another local server). Vendors listed on loopback (tests) may.
+            # (a router's admin page, another local server).
+            # Said early here; the connection itself is refused anyway (_address_for).
             target_host = urlsplit(target).hostname or ""
-            if target_host and _is_local(target_host) and not _is_local(urlsplit(url).hostname or ""):
+            if target_host and not allow_private and _is_local(target_host):
                 raise FetchError(f"{current}: refused a redirect from a public site to a local address ({target})")
             current = target
         else:

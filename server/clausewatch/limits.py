@@ -17,12 +17,14 @@ The CLI and the tests of the pure pipeline extract in-process; `cap_extraction` 
 from __future__ import annotations
 
 import atexit
+import contextvars
 import logging
 import multiprocessing
 import os
 import queue
 import sys
 import threading
+import time
 
 from .extract import ExtractionError, extract_html
 
@@ -30,6 +32,12 @@ log = logging.getLogger(__name__)
 
 EXTRACT_SECONDS = float(os.environ.get("CLAUSEWATCH_EXTRACT_SECONDS", "8"))
 MAX_TEXT_CHARS = int(os.environ.get("CLAUSEWATCH_MAX_TEXT_CHARS", str(1_000_000)))
+# CPU one analysis may spend, extraction in its worker included (Budget). The longest real policy
+# we know costs about 0.1 s; bench/adversarial.md has what hostile pages cost under this cap.
+# Decoding, storing and answering a page cost up to half a second more, outside this budget.
+REQUEST_CPU_SECONDS = float(os.environ.get("CLAUSEWATCH_REQUEST_CPU_SECONDS", "1.0"))
+# 10x the clauses of the longest real policy we know; 400 KB of "1. " made 65,000 of them.
+MAX_CLAUSES = int(os.environ.get("CLAUSEWATCH_MAX_CLAUSES", str(20_000)))
 # Waiting for a free worker (other requests are extracting) and for a new worker to import.
 QUEUE_SECONDS = 60.0
 STARTUP_SECONDS = 60.0
@@ -53,14 +61,72 @@ class TextTooLong(LimitExceeded):
     code, status = "text_too_long", 413
 
 
+class TooManyClauses(LimitExceeded):
+    code, status = "too_many_clauses", 413
+
+
 class Busy(LimitExceeded):
     code, status = "busy", 503
+
+
+class OverBudget(LimitExceeded):
+    code, status = "analysis_timeout", 503
+
+
+class Budget:
+    """What one request may spend: CPU seconds (this thread's, plus what its extraction worker
+    charges) and a wall-clock deadline as a hang guard. CPU, not wall time, is the measure, so a
+    busy machine does not fail sound requests; `check` raises OverBudget naming the stage."""
+
+    def __init__(self, cpu_seconds: float | None = None, wall_seconds: float | None = None):
+        self.cpu_seconds = REQUEST_CPU_SECONDS if cpu_seconds is None else cpu_seconds
+        self._cpu_start = time.thread_time()
+        self._charged = 0.0
+        self.deadline = time.monotonic() + wall_seconds if wall_seconds else None
+
+    def charge(self, cpu: float) -> None:
+        """CPU spent for this request elsewhere (the extraction worker)."""
+        self._charged += cpu
+
+    def spent(self) -> float:
+        return time.thread_time() - self._cpu_start + self._charged
+
+    def left(self) -> float:
+        return self.cpu_seconds - self.spent()
+
+    def check(self, stage: str) -> None:
+        if self.spent() > self.cpu_seconds:
+            raise OverBudget(f"this page costs more than {self.cpu_seconds:g} s of CPU to analyse "
+                             f"(stopped while {stage}); nothing was stored")
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise OverBudget(f"analysing this page took too long (stopped while {stage}); nothing was stored")
+
+
+# The budget of the request this thread is serving, for the extraction pool (which the Analyzer
+# calls through a plain extract_html(html, url) signature).
+current_budget: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("clausewatch_budget", default=None)
+
+
+def _process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of another process, from /proc; None where there is no /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def check_text_length(text: str, limit: int | None = None) -> None:
     limit = MAX_TEXT_CHARS if limit is None else limit
     if len(text) > limit:
         raise TextTooLong(f"the page's text is {len(text):,} characters; clausewatch reads at most {limit:,}")
+
+
+def check_clause_count(n: int, limit: int | None = None) -> None:
+    limit = MAX_CLAUSES if limit is None else limit
+    if n > limit:
+        raise TooManyClauses(f"the page splits into {n:,} clauses; clausewatch reads at most {limit:,}")
 
 
 def deny_network() -> None:
@@ -159,12 +225,12 @@ class ExtractionPool:
 
     def extract_html(self, html: str, url: str | None = None, seconds: float | None = None):
         seconds = self.seconds if seconds is None else seconds
+        budget = current_budget.get()
         worker = self._acquire()
         try:
             worker.wait_ready()
             worker.requests.send((html, url))
-            if not worker.replies.poll(seconds):
-                raise ExtractionTimeout(f"reading the page took longer than {seconds:g} s; it was stopped")
+            used = self._wait(worker, seconds, budget)
             status, value = worker.replies.recv()
         except BaseException as exc:
             # Timed out, died (a crash in C, out of memory) or interrupted: never reuse it.
@@ -174,6 +240,8 @@ class ExtractionPool:
             if isinstance(exc, (EOFError, OSError)):
                 raise ExtractionFailed("the page could not be read (the extraction worker failed)") from None
             raise
+        if budget is not None:
+            budget.charge(used)
         self._idle.put(worker)
         if status == "ok":
             return value
@@ -181,6 +249,25 @@ class ExtractionPool:
             raise ExtractionError(value)
         log.warning("extraction failed: %s", value)  # the exception's type only, never page text
         raise ExtractionFailed("the page could not be read")
+
+    @staticmethod
+    def _wait(worker: _Worker, seconds: float, budget: Budget | None) -> float:
+        """Wait for the worker's answer; stop it past `seconds` or past the request's CPU budget.
+        Returns the CPU it spent on this page."""
+        start_cpu = _process_cpu(worker.proc.pid)
+        deadline = time.monotonic() + seconds
+        step = 0.01
+        while not worker.replies.poll(step):
+            step = min(step * 2, 0.1)
+            cpu = _process_cpu(worker.proc.pid)
+            used = cpu - start_cpu if cpu is not None and start_cpu is not None else 0.0
+            if budget is not None and used > budget.left():
+                raise ExtractionTimeout(f"reading the page cost more than {budget.cpu_seconds:g} s of CPU; "
+                                        "it was stopped")
+            if time.monotonic() > deadline:
+                raise ExtractionTimeout(f"reading the page took longer than {seconds:g} s; it was stopped")
+        cpu = _process_cpu(worker.proc.pid)
+        return cpu - start_cpu if cpu is not None and start_cpu is not None else 0.0
 
     def close(self) -> None:
         with self._lock:
@@ -207,4 +294,5 @@ def cap_extraction(analyzer, pool: ExtractionPool | None = None, max_chars: int 
     """Make `analyzer` extract HTML in worker processes and refuse oversized text. Returns it."""
     analyzer.extract_html = (pool or shared_pool()).extract_html
     analyzer.max_chars = MAX_TEXT_CHARS if max_chars is None else max_chars
+    analyzer.cpu_seconds = REQUEST_CPU_SECONDS
     return analyzer

@@ -7,17 +7,21 @@ pumped (repeated) to clause length, followed by a near-miss tail that fails the 
 so the engine tries every way to split the pump. Each pattern gets a short pump (exponential
 blow-ups show at 30 characters) and a long one (polynomial ones show at clause length).
 
-A pattern is slow when one search runs past LIMIT seconds. The matcher gives a search 1 s on a
-clause of at most ~2,000 characters (segment.MAX_CLAUSE); the built-in rules stay under a few
-milliseconds on these strings, so LIMIT has a wide margin on a loaded machine.
+A pattern is slow when one search runs past LIMIT seconds (in CPU, half of it twice). LIMIT
+matches the matcher's runtime cap for user rules (match.USER_RULE_CLAUSE_SECONDS): a pattern that
+costs 0.1 s per clause costs 30 s per 300-clause page. At 0.25 s, a quadratic test case of
+tests/test_redos.py (0.12 s of CPU per clause here) passed or failed by machine speed. The built-in rules stay under a
+few milliseconds on these strings, so LIMIT still has a wide margin.
 """
 
 from __future__ import annotations
 
+import re
 import time
+import unicodedata
 from dataclasses import dataclass
 
-LIMIT = 0.25
+LIMIT = 0.1
 # A candidate is re-timed this many times, each search allowed this many times LIMIT of wall clock.
 CONFIRMATIONS = 2
 CONFIRM_WALL_FACTOR = 8
@@ -30,6 +34,22 @@ LONG_WORDS = 3
 ESCAPE_REPS = {"w": "a", "W": " ", "s": " ", "S": "a", "d": "1", "D": "a", "h": " ", "N": "a", "X": "a",
                "p": "a", "P": " ", "R": "\n", "t": "\t", "n": "\n", "r": "\r"}
 ZERO_WIDTH = set("bBAZzGmM")
+META = set(".^$*+?{}[]\\|()")
+# Escapes that name a character by its code or name: \x2c, \x{2c}, \u002c, \U0000002c, \N{COMMA}, \054.
+CODE_ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|x\{([0-9a-fA-F]{1,8})\}|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})"
+                         r"|N\{([^}]*)\}|(0[0-7]{0,2}|[1-7][0-7]{2}))")
+
+
+def _decode(m) -> str | None:
+    hexa = m.group(1) or m.group(2) or m.group(3) or m.group(4)
+    try:
+        if hexa:
+            return chr(int(hexa, 16))
+        if m.group(5) is not None:
+            return unicodedata.lookup(m.group(5))
+        return chr(int(m.group(6), 8))
+    except (ValueError, KeyError, OverflowError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -61,10 +81,27 @@ def pieces(source: str) -> tuple[list[str], list[str]]:
             words.append("".join(word))
         word.clear()
 
+    def literal(ch: str):
+        # A literal character: part of a word, or (punctuation) a unit of its own. Dropping
+        # punctuation let (?:,|,)+$ pass: its pumped string never held a comma.
+        if ch.isalnum() or ch in "_'’-@ ":
+            word.append(ch)
+        else:
+            close()
+            reps.append(ch)
+
     while i < n:
         c = source[i]
         if c == "\\" and i + 1 < n:
             e = source[i + 1]
+            code = CODE_ESCAPE.match(source, i)
+            if code is not None:
+                # \x2c, \u002c, \N{COMMA}, \054 are a comma: judged as what they stand for.
+                i = code.end()
+                ch = _decode(code)
+                if ch is not None:
+                    literal(ch)
+                continue
             i += 2
             if e in ("p", "P") and i < n and source[i] == "{":  # \p{L}
                 i = source.find("}", i) + 1 or n
@@ -74,7 +111,7 @@ def pieces(source: str) -> tuple[list[str], list[str]]:
             elif e in ZERO_WIDTH or e.isdigit():
                 close()
             else:
-                word.append(e)  # an escaped literal: \. \( \-
+                literal(e)  # an escaped literal: \. \( \-
             continue
         if c == "[":
             close()
@@ -84,6 +121,11 @@ def pieces(source: str) -> tuple[list[str], list[str]]:
             first = None
             while j < n and depth:
                 if source[j] == "\\" and j + 1 < n:
+                    code = CODE_ESCAPE.match(source, j)
+                    if code is not None:  # [\x2c] is [,]
+                        first = first or _decode(code)
+                        j = code.end()
+                        continue
                     first = first or ESCAPE_REPS.get(source[j + 1], source[j + 1])
                     j += 2
                     continue
@@ -108,14 +150,13 @@ def pieces(source: str) -> tuple[list[str], list[str]]:
             close()
             i = (source.find("}", i) + 1) or n
             continue
-        if c.isalnum() or c in "_'’-@":
-            word.append(c)
-        elif c == " ":
-            word.append(c)
-        else:
+        if c == ".":
             close()
-            if c == ".":
-                reps.append("a")
+            reps.append("a")
+        elif c in META:
+            close()
+        else:
+            literal(c)
         i += 1
     close()
     return list(dict.fromkeys(w.strip() for w in words if w.strip())), list(dict.fromkeys(reps))
@@ -136,11 +177,13 @@ def adversarial(source: str) -> list[str]:
     pairs = [a + " " + b + " " for a, b in zip(words, words[1:])]
     walk = " ".join(words)
     last = words[-1] if words else "a"
-    tails = ["!", last + "_x", walk + "\u0000"]
+    # A near miss at the end: punctuation, a space (what \S and literal runs cannot match), a word
+    # character after the last word, and the whole walk cut short.
+    tails = ["!", " ", last + "_x", walk + "\u0000"]
     # Short pumps of every unit (cheap; exponential blow-ups show here), long pumps of the classes,
     # word pairs and the whole walk (polynomial ones need length, and long searches cost time).
     plan = [(SHORT, base + [w + " " for w in words] + pairs + ([walk + " "] if walk else []), tails),
-            (LONG, base + [w + " " for w in words[:LONG_WORDS]] + pairs + ([walk + " "] if walk else []), tails[:2])]
+            (LONG, base + [w + " " for w in words[:LONG_WORDS]] + pairs + ([walk + " "] if walk else []), tails[:3])]
     out = []
     for length, units, ends in plan:
         for unit in units:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
 
+from .limits import Budget
 from .security import check_request
-from .diff import diff_versions
 from .taxonomy import SEVERITY_RANK
 
 bp = Blueprint("report", __name__)
@@ -54,7 +54,9 @@ def load_report(report_id: str) -> tuple[dict, dict | None]:
     if version is None:
         abort(404, "no such report")
     older = [i for i in store.versions_of(version["document_id"]) if i < version["id"]]
-    changes = diff_versions(store.version(version_id=older[-1]), version) if older else None
+    # Read back when the popup or an earlier view computed it; else computed once, in budget, and kept.
+    budget = Budget()
+    changes = store.diff(older[-1], version["id"], check=lambda: budget.left() > 0) if older else None
     return version, changes
 
 
@@ -72,8 +74,8 @@ def view(report_id: str):
 
 @bp.post("/report/delete")
 def delete():
-    """The reader view's delete button: a form post from the server's own origin only."""
-    check_request()
+    """The reader view's delete button: a form post from the server's own origin (or the extension)."""
+    check_request(allow_self=True)
     document = request.form.get("document", "")
     if not (document.isascii() and document.isdigit() and len(document) <= 18):  # "²", 30 digits: were 500s
         abort(400, "which document to delete is missing")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +23,12 @@ KEYS = {"id", "category", "severity", "title", "message", "patterns", "requires"
         "highlight", "escalate", "references", "examples"}
 REQUIRED = ("category", "message", "patterns", "examples")
 MIN_EXAMPLES = 3
+# Keys whose value is one plain string (patterns and the rest are checked by _patterns).
+STRING_KEYS = ("id", "category", "severity", "title", "message")
+# A user rule file is a few hundred bytes; the largest built-in one is under 4 KB. A bigger one, or
+# more of them, is a mistake or an attack (a 100 MB file took 77 s to load and grew past 4 GB).
+MAX_USER_RULE_BYTES = 64 * 1024
+MAX_USER_RULES = 500
 
 
 class RuleError(ValueError):
@@ -70,13 +79,13 @@ def _patterns(path, key, value, required=False) -> list[regex.Pattern]:
         try:
             compiled.append(regex.compile(source, FLAGS))
         except regex.error as exc:
-            raise RuleError(path, f"{key}[{i}]", f"bad regex {source!r}: {exc}") from None
+            raise RuleError(path, f"{key}[{i}]", f"bad regex: {exc}") from None
     return compiled
 
 
 def _examples(path, data) -> tuple[list[str], list[str]]:
     examples = data.get("examples")
-    if not isinstance(examples, dict):
+    if not isinstance(examples, dict) or not all(isinstance(k, str) for k in examples):
         raise RuleError(path, "examples", "must be a mapping with 'match' and 'no_match' lists")
     out = []
     for key in ("match", "no_match"):
@@ -95,27 +104,36 @@ def _examples(path, data) -> tuple[list[str], list[str]]:
 def parse_rule(path: Path, data: object, user: bool = False) -> Rule:
     if not isinstance(data, dict):
         raise RuleError(path, "(file)", "must hold one YAML mapping")
+    if not all(isinstance(k, str) for k in data):
+        raise RuleError(path, "(file)", "every key must be a plain string")
     unknown = set(data) - KEYS
     if unknown:
         raise RuleError(path, sorted(unknown)[0], f"unknown key (known: {', '.join(sorted(KEYS))})")
     for key in REQUIRED:
         if key not in data:
             raise RuleError(path, key, "is required")
+    # Strict types before any use: a list as `category` crashed the lookup (and the server's start).
+    for key in STRING_KEYS:
+        if key in data and data[key] is not None and not isinstance(data[key], str):
+            raise RuleError(path, key, "must be a plain string")
     rule_id = data.get("id", Path(path).stem)
     if rule_id != Path(path).stem:
-        raise RuleError(path, "id", f"{rule_id!r} must equal the file name {Path(path).stem!r}")
+        raise RuleError(path, "id", "must equal the file name")
     category = CATEGORIES.get(data["category"])
     if category is None:
-        raise RuleError(path, "category", f"{data['category']!r} is not an id of TAXONOMY.md")
+        raise RuleError(path, "category", "is not a category id of TAXONOMY.md")
     severity = data.get("severity", category.severity)
     if severity not in SEVERITIES:
-        raise RuleError(path, "severity", f"{severity!r} is not one of {', '.join(SEVERITIES)}")
+        raise RuleError(path, "severity", f"must be one of {', '.join(SEVERITIES)}")
     message = data["message"]
     if not isinstance(message, str) or not message.strip():
         raise RuleError(path, "message", "must be a plain-language sentence")
     escalate = []
+    if not isinstance(data.get("escalate") or [], list):
+        raise RuleError(path, "escalate", "must be a list")
     for i, item in enumerate(data.get("escalate") or []):
-        if not isinstance(item, dict) or set(item) != {"pattern", "severity"} or item["severity"] not in SEVERITIES:
+        if not isinstance(item, dict) or set(item) != {"pattern", "severity"} or \
+                not isinstance(item["severity"], str) or item["severity"] not in SEVERITIES:
             raise RuleError(path, f"escalate[{i}]", "must be {pattern: ..., severity: critical|high|medium|low}")
         escalate.append((_patterns(path, f"escalate[{i}].pattern", item["pattern"])[0], item["severity"]))
     highlight = _patterns(path, "highlight", data.get("highlight"))
@@ -123,8 +141,8 @@ def parse_rule(path: Path, data: object, user: bool = False) -> Rule:
         raise RuleError(path, "highlight", "must be one pattern")
     match, no_match = _examples(path, data)
     references = data.get("references") or []
-    if not isinstance(references, list):
-        raise RuleError(path, "references", "must be a list")
+    if not isinstance(references, list) or not all(isinstance(r, str) for r in references):
+        raise RuleError(path, "references", "must be a list of strings")
     return Rule(
         id=rule_id, category=category.id, severity=severity, polarity=category.polarity,
         title=str(data.get("title") or category.title), message=" ".join(message.split()),
@@ -142,12 +160,92 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in Path(directory).rglob("*.yaml") if p.name != "vendors.yaml")
 
 
-def load_file(path: Path, user: bool = False) -> Rule:
+def user_rule_files(directory: Path) -> list[Path]:
+    """*.yaml under the user's rules folder, without following a symbolic link to a folder (a
+    link could lead anywhere: /, /proc). What each name is (file, FIFO, link) is checked on open."""
+    out = []
+    for root, dirs, files in os.walk(directory, followlinks=False):
+        dirs.sort()
+        # A folder (or a link to one) named x.yaml is listed too: it is refused with a warning.
+        out += [Path(root) / f for f in files + dirs if f.endswith(".yaml") and f != "vendors.yaml"]
+    return sorted(out)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """safe_load without anchors' aliases: a rule needs none, and a few lines of nested aliases
+    (a "billion laughs") expand to gigabytes."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in rule files",
+                                              self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+def _yaml(path: Path, source: str, user: bool):
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        return yaml.load(source, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader without aliases
     except yaml.YAMLError as exc:
-        raise RuleError(path, "(yaml)", str(exc).replace("\n", " ")) from None
-    return parse_rule(Path(path), data, user=user)
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        # PyYAML's own message quotes the offending line: never for a user's file (SECURITY.md).
+        problem = "" if user else f": {getattr(exc, 'problem', None) or exc}".replace("\n", " ")
+        raise RuleError(path, "(yaml)", f"not valid YAML{where}{problem}") from None
+    except RecursionError:
+        raise RuleError(path, "(yaml)", "nested too deeply") from None
+
+
+def read_user_file(path: Path) -> str:
+    """The text of a user rule file: a regular file of ours, never a link, FIFO, device or folder.
+
+    O_NOFOLLOW: a link to /etc/shadow is not read (its first line used to be quoted in a warning),
+    nor one to /dev/zero (which grew past 4 GB). O_NONBLOCK: opening a FIFO does not wait for a
+    writer (start-up used to hang). fstat on the open file, so what is checked is what is read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        why = "is a symbolic link (not followed)" if exc.errno == errno.ELOOP else \
+            f"cannot be opened ({errno.errorcode.get(exc.errno, exc.errno)})"
+        raise RuleError(path, "(file)", why) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise RuleError(path, "(file)", "is not a regular file")
+        if info.st_size > MAX_USER_RULE_BYTES:
+            raise RuleError(path, "(file)", f"is {info.st_size:,} bytes; a rule file may have {MAX_USER_RULE_BYTES:,}")
+        data = os.read(fd, MAX_USER_RULE_BYTES + 1)  # the size may have grown since fstat
+        if len(data) > MAX_USER_RULE_BYTES:
+            raise RuleError(path, "(file)", f"is over {MAX_USER_RULE_BYTES:,} bytes")
+    finally:
+        os.close(fd)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RuleError(path, "(file)", f"is not UTF-8 text (byte {exc.start})") from None
+
+
+def load_file(path: Path, user: bool = False) -> Rule:
+    source = read_user_file(Path(path)) if user else Path(path).read_text(encoding="utf-8")
+    return parse_rule(Path(path), _yaml(Path(path), source, user), user=user)
+
+
+def _load_user_rule(path: Path, seen: dict[str, str]) -> Rule:
+    from .redos import first_slow
+    try:
+        rule = load_file(path, user=True)
+    except RuleError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a user's file never stops the server; its text is not quoted
+        raise RuleError(path, "(file)", f"cannot be loaded ({type(exc).__name__})") from None
+    if rule.id in seen:
+        raise RuleError(path, "id", f"is already a rule ({seen[rule.id]})")
+    # A user rule that backtracks catastrophically would stall every analysis (redos.py).
+    slow = first_slow(rule)
+    if slow is not None:
+        raise RuleError(path, slow.key, slow.problem)
+    return rule
 
 
 def load_rules(builtin: Path, user_dir: Path | None = None) -> tuple[list[Rule], list[str]]:
@@ -159,22 +257,23 @@ def load_rules(builtin: Path, user_dir: Path | None = None) -> tuple[list[Rule],
             raise RuleError(rule.path, "id", f"duplicate of {seen[rule.id]}")
         seen[rule.id] = rule.path
     warnings: list[str] = []
-    if user_dir and Path(user_dir).is_dir():
-        from .redos import first_slow
-        for path in rule_files(user_dir):
-            try:
-                rule = load_file(path, user=True)
-                if rule.id in seen:
-                    raise RuleError(path, "id", f"{rule.id!r} is already a rule ({seen[rule.id]})")
-                # A user rule that backtracks catastrophically would stall every analysis (redos.py).
-                slow = first_slow(rule)
-                if slow is not None:
-                    raise RuleError(path, slow.key, slow.problem)
-            except RuleError as exc:
-                warnings.append(f"user rule disabled: {exc}")
-                continue
-            seen[rule.id] = rule.path
-            rules.append(rule)
+    paths: list[Path] = []
+    try:
+        if user_dir and Path(user_dir).is_dir():
+            paths = user_rule_files(user_dir)
+    except OSError as exc:
+        warnings.append(f"user rules not read: {user_dir}: {type(exc).__name__}")
+    if len(paths) > MAX_USER_RULES:
+        warnings.append(f"user rules: only the first {MAX_USER_RULES} of {len(paths)} files in {user_dir} are read")
+        paths = paths[:MAX_USER_RULES]
+    for path in paths:
+        try:
+            rule = _load_user_rule(path, seen)
+        except RuleError as exc:
+            warnings.append(f"user rule disabled: {exc}")
+            continue
+        seen[rule.id] = rule.path
+        rules.append(rule)
     for w in warnings:
         log.warning(w)
     return rules, warnings

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
-
 from flask import current_app, request
 
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
 MOZ_EXTENSION_HOST = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+# Bidirectional embeddings, overrides and isolates (U+202A-E, U+2066-9): a hostile title or clause
+# can use them to show text in another order than it is stored ("Trojan source"). Dropped from
+# every value the templates print; marks of direction (U+200E/F) that RTL text needs stay.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def no_bidi(value):
+    """Jinja's finalize: every printed string without bidi controls (markup we built is left as is)."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return BIDI_CONTROLS.sub("", value)
+    return value
 
 
 class Forbidden(Exception):
@@ -18,23 +29,17 @@ class Forbidden(Exception):
 
 
 def _host_ok(host_header: str, port: int) -> bool:
-    # DNS rebinding gives an attacker's name our address; the name in Host still is theirs.
-    if not host_header:
-        return False
-    try:
-        # urlsplit itself raises on an unbalanced "[" (that was a 500), .port on a bad port.
-        parts = urlsplit("//" + host_header)
-        name, given_port = parts.hostname, parts.port
-    except ValueError:
-        return False
-    return name in LOOPBACK_NAMES and given_port in (None, port)
+    # DNS rebinding gives an attacker's name our address; the name in Host still is theirs. Only
+    # the exact forms a browser sends for our own address pass: no userinfo, path, query or
+    # fragment ("127.0.0.1@evil", "localhost/x"), no default port, no trailing dot or other spelling.
+    return host_header in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}")
 
 
 def _self_origins(port: int) -> set[str]:
     return {f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}"}
 
 
-def origin_allowed(origin: str | None, settings) -> bool:
+def origin_allowed(origin: str | None, settings, allow_self: bool = False) -> bool:
     if not origin or origin == "null":
         return False
     if any(origin == f"chrome-extension://{ext_id}" for ext_id in settings.extension_ids):
@@ -42,8 +47,8 @@ def origin_allowed(origin: str | None, settings) -> bool:
     if settings.allow_firefox and origin.startswith("moz-extension://"):
         # Firefox gives each installed extension a random UUID as its host; nothing else is one.
         return MOZ_EXTENSION_HOST.fullmatch(origin[len("moz-extension://"):]) is not None
-    # The reader view's own forms (delete, export) come from the server's origin.
-    return origin in _self_origins(settings.port)
+    # The reader view's delete form posts from the server's own origin; only that route takes it.
+    return allow_self and origin in _self_origins(settings.port)
 
 
 def _navigation_from_user() -> bool:
@@ -65,12 +70,13 @@ def _extension_worker_get() -> bool:
             and request.headers.get("Sec-Fetch-Mode") == "cors")
 
 
-def check_request(allow_navigation: bool = False) -> None:
-    """Raise Forbidden unless the request may touch user data."""
+def check_request(allow_navigation: bool = False, allow_self: bool = False) -> None:
+    """Raise Forbidden unless the request may touch user data. `allow_self`: the server's own
+    origin may post here (the reader view's form); no other route takes it."""
     check_host()
     settings = current_app.extensions["clausewatch"].settings
     origin = request.headers.get("Origin")
-    if origin_allowed(origin, settings):
+    if origin_allowed(origin, settings, allow_self=allow_self):
         return
     if allow_navigation and origin is None and _navigation_from_user():
         return
@@ -86,7 +92,8 @@ def check_host() -> None:
 
 
 def cors_headers(response):
-    """Echo an allowed Origin (never a wildcard) so the extension's pages can read replies."""
+    """Echo an allowed extension Origin (never a wildcard, never our own origin: a same-origin
+    form needs no CORS) so the extension's pages can read replies."""
     origin = request.headers.get("Origin")
     settings = current_app.extensions["clausewatch"].settings
     if origin and origin_allowed(origin, settings):

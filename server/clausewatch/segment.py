@@ -24,7 +24,6 @@ jan feb mar apr jun jul aug sep sept oct nov dec
 # Group "close" holds the closing quotes or brackets, which stay with the sentence they close.
 BOUNDARY = regex.compile(r'(?<=[.!?])(?P<close>["\'\u201d\u2019)\]]*)\s+(?=["\'\u201c\u2018(\[]?[\p{Lu}\p{N}§])'
                          r'|(?<=\s[.!?])\s+(?=\S)')
-WORD_BEFORE = regex.compile(r"(\S+)\s*$")
 WORD_WINDOW = 80
 NUMBER = regex.compile(r"\d+(?:\.\d+)*")
 INITIALS = regex.compile(r"(?:\p{L}\.)*\p{L}")
@@ -78,13 +77,19 @@ def _looks_like_heading(line: str) -> bool:
     return 0 < len(words) <= 10 and not TERMINAL.search(line)
 
 
-def _is_abbreviation(before: str, after: str) -> bool:
-    # Only the last word matters; searching the whole clause for it made splitting quadratic.
-    tail = before[-WORD_WINDOW:]
-    token = WORD_BEFORE.search(tail)
-    if not token:
+def _is_abbreviation(text: str, cursor: int, pos: int, after: str) -> bool:
+    """Whether the period before `pos` ends an abbreviation in the sentence that began at `cursor`.
+
+    Only a window before `pos` is read: slicing the whole sentence so far made splitting
+    quadratic on a page of "Inc. Inc. Inc. ..." (the sentence never ends, the slice keeps growing).
+    """
+    window_start = max(cursor, pos - WORD_WINDOW)
+    tail = text[window_start:pos].rstrip()
+    if not tail:
         return False
-    word = token.group(1).rstrip(".!?\"')\u201d\u2019").lstrip("(\"'\u201c\u2018").lower()
+    # str.split in C, not a regex search per period: this runs once per period of the page.
+    last = tail.split()[-1]
+    word = last.rstrip(".!?\"')\u201d\u2019").lstrip("(\"'\u201c\u2018").lower()
     if word in ABBREVIATIONS:
         return True
     if word in NUMBER_ABBREVIATIONS:
@@ -92,7 +97,8 @@ def _is_abbreviation(before: str, after: str) -> bool:
     # A list number that opens the clause ("2. We share ...") does not end it; a number that
     # closes a sentence ("... in Section 10.4. The", "... in 2023. We") does.
     if NUMBER.fullmatch(word):
-        return len(before) - len(tail) + token.start() == len(before) - len(before.lstrip())
+        token_at = window_start + len(tail) - len(last)
+        return token_at == cursor or (token_at - cursor <= WORD_WINDOW and not text[cursor:token_at].strip())
     # Initials ("J.", "A.B.") do not end sentences.
     return bool(INITIALS.fullmatch(word))
 
@@ -103,7 +109,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     # The "1." of a list item is not a sentence of its own.
     search_from = marker.end() if marker else start
     for m in BOUNDARY.finditer(text, search_from, end):
-        if text[m.start() - 1] == "." and _is_abbreviation(text[cursor:m.start()], text[m.end():m.end() + 1]):
+        if text[m.start() - 1] == "." and _is_abbreviation(text, cursor, m.start(), text[m.end():m.end() + 1]):
             continue
         spans.append((cursor, m.end("close") if m.group("close") is not None else m.start()))
         cursor = m.end()

@@ -12,8 +12,7 @@ log = logging.getLogger(__name__)
 
 
 def run(settings: Settings) -> None:
-    from waitress import serve
-
+    from . import http_server
     from .app import build_analyzer, create_app
     from .limits import shared_pool
     from .store import StoreError
@@ -42,6 +41,11 @@ def run(settings: Settings) -> None:
           flush=True)
     print("clausewatch: load the extension from the extension/ folder of this checkout "
           "(chrome://extensions → Developer mode → Load unpacked); see extension/README.md", flush=True)
-    # The host is fixed to loopback here, whatever the settings say: nothing off this machine may connect.
-    serve(app, host="127.0.0.1", port=settings.port, threads=settings.threads, ident="clausewatch",
-          max_request_body_size=settings.max_body_bytes + 1024, channel_timeout=60, _quiet=True)
+    # The host is fixed to loopback there, whatever the settings say: nothing off this machine may
+    # connect. Slow clients and framing errors: http_server.py.
+    server = http_server.build(app, port=settings.port, threads=settings.threads,
+                               max_body_bytes=settings.max_body_bytes + 1024)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass

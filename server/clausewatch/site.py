@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import url_for
 
-from .diff import diff_versions
 
 
 def _letter(grade) -> str:
@@ -26,7 +25,7 @@ def site_status(services, host: str) -> dict:
         # "Since you last looked": the version the user last saw, or, before they ever looked, the
         # first one clausewatch recorded (the badge showed that one's grade).
         seen = doc["seen_version_id"] or doc["first_id"]
-        diff = diff_versions(store.version(version_id=seen), latest) if seen != doc["latest_id"] else None
+        diff = store.diff(seen, doc["latest_id"])  # computed once per pair and kept (store.py)
         # A new version whose clauses all read the same (case, quote marks, numbering) is no news.
         changed = bool(diff and (diff["added"] or diff["changed"] or diff["removed"]))
         documents.append({

@@ -7,6 +7,7 @@ import secrets
 import shutil
 import sqlite3
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -61,6 +62,22 @@ CREATE INDEX IF NOT EXISTS versions_document ON versions(document_id, id);
 """
 
 
+# Clause-level diffs as computed once (diff.diff_versions): a hostile version pair can cost a
+# second to compare, and the reader view, the badge and the popup all ask for the same pairs.
+# A cache beside the schema, not part of it: created on every open, dropped rows recompute, and
+# `algo` (diff.ALGO) retires rows that an older diff.py wrote.
+DIFFS = """
+CREATE TABLE IF NOT EXISTS diffs (
+    old_id INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+    new_id INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+    algo TEXT NOT NULL,
+    data TEXT NOT NULL,                -- JSON of the diff, without "since" (that moves as versions are seen)
+    PRIMARY KEY (old_id, new_id)
+);
+CREATE INDEX IF NOT EXISTS diffs_new ON diffs(new_id);
+"""
+
+
 class StoreError(RuntimeError):
     """The database cannot be used as it is; the message says what to do."""
 
@@ -100,6 +117,30 @@ def reset(path: Path) -> Path:
         if src.exists():
             shutil.move(src, Path(str(backup) + suffix))
     return backup
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def _scrub_copy(copy: Path, document_id: int, gone) -> None:
+    """Delete a document from a migration copy too: by id (a migration keeps ids), and by key or
+    URL (a document deleted before this scrub existed may have left its id free). A copy that
+    cannot be opened as a database is removed: kept, it would keep the deleted text."""
+    try:
+        db = sqlite3.connect(copy, isolation_level=None)
+        try:
+            db.execute("PRAGMA secure_delete=ON")
+            db.execute("PRAGMA foreign_keys=ON")
+            key, url = (gone["key"], gone["url"]) if gone is not None else (None, None)
+            db.execute("DELETE FROM documents WHERE id=? OR key=? OR url=?", (document_id, key, url))
+            db.execute("VACUUM")  # rebuilds the file from live rows only, freelist included
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        _remove(copy)
 
 
 class Store:
@@ -142,6 +183,7 @@ class Store:
                 conn.executescript("BEGIN IMMEDIATE;" + SCHEMA + f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
             elif version < SCHEMA_VERSION:
                 self._migrate(conn, version)
+            conn.executescript(DIFFS)
         except sqlite3.DatabaseError as exc:
             self.close()
             raise StoreError(f"{self.path} is not a usable clausewatch database ({exc}). Nothing was changed. "
@@ -289,25 +331,61 @@ class Store:
         return out
 
     def delete(self, document_id: int | None = None) -> int:
-        """Delete one document with all its versions, or everything; returns documents deleted."""
+        """Delete one document with all its versions, or everything; returns documents deleted.
+
+        A delete is a delete: deleted rows are overwritten (secure_delete), the WAL that still held
+        them is checkpointed and truncated, and the copies kept when the schema was upgraded
+        (history.sqlite3.v1.bak, which held every document) lose the document too."""
         conn = self.connect()
         conn.execute("BEGIN IMMEDIATE")
         try:
             if document_id is None:
-                n = conn.execute("DELETE FROM documents").rowcount
+                n, gone = conn.execute("DELETE FROM documents").rowcount, None
             else:
+                gone = conn.execute("SELECT key, url FROM documents WHERE id=?", (document_id,)).fetchone()
                 n = conn.execute("DELETE FROM documents WHERE id=?", (document_id,)).rowcount
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        # The WAL still holds the deleted pages until a checkpoint copies the zeroed ones back.
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        if document_id is None:
-            # "Delete everything" includes the copy kept when the schema was last upgraded.
-            for old in self.path.parent.glob(self.path.name + ".v*.bak"):
-                old.unlink(missing_ok=True)
+        self._truncate_wal(conn)
+        for copy in self.path.parent.glob(self.path.name + ".v*.bak"):
+            if document_id is None:
+                _remove(copy)  # "delete everything" includes the copies
+            else:
+                _scrub_copy(copy, document_id, gone)
         return n
+
+    @staticmethod
+    def _truncate_wal(conn) -> None:
+        # The WAL still holds the deleted pages until a checkpoint copies the zeroed ones back; a
+        # reader in another thread can hold it up for a moment, so it is tried a few times.
+        for _ in range(20):
+            if conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
+
+    def diff(self, old_id: int | None, new_id: int, check=None) -> dict | None:
+        """The diff between two stored versions, computed once and then read back (None: no old one).
+        `check` is the request's budget (diff.Cost): past it the diff is told in part, and kept so."""
+        from .diff import ALGO, diff_versions
+        if old_id is None or old_id == new_id:
+            return None
+        conn = self.connect()
+        row = conn.execute("SELECT d.data, v.last_seen FROM diffs d JOIN versions v ON v.id = d.old_id "
+                           "WHERE d.old_id=? AND d.new_id=? AND d.algo=?", (old_id, new_id, ALGO)).fetchone()
+        if row is not None:
+            return {"since": row["last_seen"], **json.loads(row["data"])}
+        old, new = self.version(version_id=old_id), self.version(version_id=new_id)
+        if old is None or new is None:
+            return None
+        out = diff_versions(old, new, check=check)
+        data = json.dumps({k: v for k, v in out.items() if k != "since"})
+        # Both versions may have been deleted meanwhile: then there is nothing to keep it for.
+        conn.execute("INSERT OR REPLACE INTO diffs(old_id, new_id, algo, data) SELECT ?, ?, ?, ? "
+                     "WHERE EXISTS (SELECT 1 FROM versions WHERE id=?) AND EXISTS (SELECT 1 FROM versions WHERE id=?)",
+                     (old_id, new_id, ALGO, data, old_id, new_id))
+        return out
 
     def versions_of(self, document_id: int) -> list[int]:
         return [r[0] for r in self.connect().execute("SELECT id FROM versions WHERE document_id=? ORDER BY id",

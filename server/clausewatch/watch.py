@@ -76,7 +76,8 @@ class Watcher:
     def fetch_one(self, job: Job) -> Outcome:
         s = self.services
         try:
-            page = fetch(job.url, timeout=s.settings.fetch_timeout, max_bytes=s.settings.fetch_max_bytes)
+            page = fetch(job.url, timeout=s.settings.fetch_timeout, max_bytes=s.settings.fetch_max_bytes,
+                         allow_private=s.settings.fetch_allow_private)
             is_html = not page.content_type.lower().startswith("text/plain")
             with self._analysing:
                 analysis = s.analyzer.analyze(html=page.text if is_html else None,

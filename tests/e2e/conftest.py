@@ -170,7 +170,8 @@ def watcher(server_process):
     (the server itself runs with --no-watch, so only the test decides when a vendor is fetched)."""
     from clausewatch.app import create_app
     from clausewatch.config import Settings
-    settings = Settings(data_dir=server_process.data_dir, vendors_file=server_process.vendors_file, watch=False)
+    settings = Settings(data_dir=server_process.data_dir, vendors_file=server_process.vendors_file, watch=False,
+                        fetch_allow_private=True)  # the page server is on loopback
     return create_app(settings).extensions["clausewatch"].watcher
 
 

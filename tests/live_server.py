@@ -1,0 +1,79 @@
+"""`clausewatch serve` as a real process on loopback, for tests that need real HTTP and real sockets
+(hostile load, slow clients, framing). Each test gets its own port, data and config directories."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from conftest import TEST_EXTENSION_ID
+
+ORIGIN = f"chrome-extension://{TEST_EXTENSION_ID}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, tmp: Path, **env_overrides: str):
+        self.port = free_port()
+        self.data_dir = tmp / "data"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CLAUSEWATCH_")}
+        env.update({"CLAUSEWATCH_DATA_DIR": str(self.data_dir), "XDG_CONFIG_HOME": str(tmp / "config"),
+                    "CLAUSEWATCH_EXTENSION_IDS": TEST_EXTENSION_ID, **env_overrides})
+        exe = Path(sys.executable).with_name("clausewatch")
+        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch.cli"]
+        self.log_path = tmp / "server.log"
+        self._log = open(self.log_path, "w+", encoding="utf-8")
+        self.proc = subprocess.Popen(cmd + ["serve", "--port", str(self.port), "--no-watch"], env=env,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60  # a hang guard: start-up on a busy machine
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"clausewatch serve exited: {self.log()}")
+            try:
+                status, body = self.request("/api/health", origin=None, timeout=2)
+                if status == 200 and body.get("ready", True):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("the server did not become ready: " + self.log())
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def request(self, path: str, body=None, origin: str | None = ORIGIN, method: str | None = None,
+                timeout: float = 60, headers: dict | None = None):
+        """(status, parsed JSON) of one request; JSON errors too."""
+        h = {"Content-Type": "application/json", **(headers or {})}
+        if origin:
+            h["Origin"] = origin
+        data = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, headers=h, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            raw = e.read()
+            return e.code, json.loads(raw) if raw[:1] == b"{" else {"raw": raw.decode("latin-1")}
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
