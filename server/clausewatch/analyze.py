@@ -5,10 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections import Counter
 from dataclasses import dataclass, field
-
-import regex
 
 from .cache import AnalysisCache, request_key
 from .extract import Extracted, extract_html, extract_text
@@ -16,18 +13,8 @@ from .limits import check_text_length
 from .match import Finding, Matcher
 from .models import ClauseModel
 from .score import grade
+from .screen import screen
 from .segment import Clause, segment
-
-# A handful of very common words per language is enough to tell the languages we have data for.
-STOPWORDS = {
-    "en": {"the", "and", "of", "to", "you", "we", "your", "is", "or", "that"},
-    "de": {"der", "die", "und", "das", "sie", "wir", "nicht", "ist", "oder", "mit"},
-    "it": {"il", "di", "che", "e", "la", "per", "non", "gli", "della", "sono"},
-    "pl": {"i", "w", "na", "nie", "się", "z", "do", "jest", "że", "lub"},
-    "fr": {"le", "la", "les", "et", "des", "vous", "nous", "est", "pas", "pour"},
-    "es": {"el", "la", "de", "que", "y", "los", "las", "para", "usted", "por"},
-}
-WORD = regex.compile(r"\p{L}+")
 
 
 @dataclass(slots=True)
@@ -35,22 +22,17 @@ class Analysis:
     text: str
     clauses: list[Clause]
     findings: list[Finding]
-    grade: dict
+    grade: dict | None  # None when the page was not graded (see `status`)
     document: dict
     warnings: list[str] = field(default_factory=list)
+    # "analysed", or why there is no grade: "unsupported_language" | "not_a_policy" (screen.py)
+    status: str = "analysed"
+    screening: dict = field(default_factory=dict)
 
 
 def content_hash(text: str) -> str:
     # Whitespace alone is no change of the document.
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
-
-
-def guess_language(text: str) -> str:
-    # Each distinct word counted once, then looked up per language (not every word per language).
-    counts = Counter(w.lower() for w in WORD.findall(text[:20000]))
-    scores = {lang: sum(counts[w] for w in stop) for lang, stop in STOPWORDS.items()}
-    best = max(scores, key=scores.get)
-    return best if scores[best] >= 3 else "und"
 
 
 class Analyzer:
@@ -65,36 +47,49 @@ class Analyzer:
         self.max_chars: int | None = None
 
     def analyze(self, *, html: str | None = None, text: str | None = None, url: str = "",
-                title: str = "") -> Analysis:
+                title: str = "", pdf: bytes | None = None) -> Analysis:
         # The same page again (a reopened popup, a reload, the watcher) is answered from memory.
-        key = request_key(html=html, text=text, url=url, title=title)
+        key = request_key(html=html, text=text, url=url, title=title, pdf=pdf)
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        analysis = self._analyze(html=html, text=text, url=url, title=title)
+        analysis = self._analyze(html=html, text=text, url=url, title=title, pdf=pdf)
         self.cache.put(key, analysis)
         return analysis
 
-    def _analyze(self, *, html: str | None, text: str | None, url: str, title: str) -> Analysis:
+    def _analyze(self, *, html: str | None, text: str | None, url: str, title: str, pdf: bytes | None = None) -> Analysis:
         started = time.monotonic()
-        extracted: Extracted = self.extract_html(html, url or None) if html is not None else extract_text(text or "")
+        # PDF bytes go through extract_html too (extract.py hands them to pdf.py), so they are read
+        # in the server's killable, time-capped extraction worker like any page.
+        source = pdf if pdf is not None else html
+        extracted: Extracted = self.extract_html(source, url or None) if source is not None else extract_text(text or "")
         if self.max_chars is not None:
             check_text_length(extracted.text, self.max_chars)
+        # Not English, or not terms at all: no grade to give (screen.py), so no detection either.
+        screening = screen(extracted.text, extracted.blocks, title or extracted.title)
+        if not screening.passed:
+            return Analysis(extracted.text, [], [], None, self._document(extracted, [], url, title, screening.language),
+                            status=screening.status, screening=screening.to_dict())
         clauses = segment(extracted.text, extracted.blocks)
         deadline = started + self.max_seconds if self.max_seconds else None
         findings, warnings = self.matcher.scan(extracted.text, clauses, deadline=deadline)
         if self.model is not None:
             findings = self.model.refine(extracted.text, clauses, findings)
-        document = {
+        document = self._document(extracted, clauses, url, title, screening.language)
+        return Analysis(extracted.text, clauses, findings, grade(findings), document, warnings,
+                        screening=screening.to_dict())
+
+    @staticmethod
+    def _document(extracted: Extracted, clauses: list[Clause], url: str, title: str, language: str) -> dict:
+        return {
             "url": url,
             "title": title or extracted.title,
-            "language": guess_language(extracted.text),
+            "language": language,
             "words": len(extracted.text.split()),
             "clauses": sum(1 for c in clauses if c.kind != "heading"),
             "content_hash": content_hash(extracted.text),
             "extraction": extracted.method,
         }
-        return Analysis(extracted.text, clauses, findings, grade(findings), document, warnings)
 
     @classmethod
     def from_settings(cls, settings) -> "Analyzer":

@@ -49,17 +49,22 @@ def _read_source(source: str) -> tuple[str, str]:
 def analyze(source, as_json, as_text):
     """Analyse a terms page: a file PATH, a URL, or - for standard input."""
     from .extract import ExtractionError
+    from .pdf import read_pdf_file
     from .render import terminal_report
-    content, url = _read_source(source)
+    pdf = read_pdf_file(source)  # a .pdf file (or one that starts with %PDF) is read by pdf.py
+    content, url = ("", Path(source).resolve().as_uri()) if pdf is not None else _read_source(source)
     is_html = not as_text and ("<" in content[:2000] and ">" in content[:2000])
     try:
         analysis = _analyzer(Settings.from_env()).analyze(
-            html=content if is_html else None, text=None if is_html else content, url=url)
+            html=content if is_html else None, text=None if is_html or pdf is not None else content, url=url, pdf=pdf)
     except ExtractionError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(json.dumps({"document": analysis.document, "grade": analysis.grade,
+        click.echo(json.dumps({"status": analysis.status, "message": analysis.screening.get("message"),
+                               "document": analysis.document, "grade": analysis.grade,
                                "findings": [f.to_dict() for f in analysis.findings]}, indent=2))
+    elif analysis.status != "analysed":  # not English or not a policy: say why, no grade (screen.py)
+        click.echo(f"{analysis.document['title'] or url}\n{analysis.screening['message']}.")
     else:
         click.echo(terminal_report(analysis, color=sys.stdout.isatty()))
 

@@ -81,6 +81,8 @@ class Watcher:
             with self._analysing:
                 analysis = s.analyzer.analyze(html=page.text if is_html else None,
                                               text=None if is_html else page.text, url=job.url)
+            if analysis.status != "analysed":  # not English or not a policy: no grade to keep (screen.py)
+                return Outcome(job, "failed", error=analysis.screening["message"])
             stored = s.store.record(analysis, url=job.url, vendor=job.vendor, doc_type=job.doc_type, source="watch")
         except (FetchError, ExtractionError, MatchTimeout) as exc:
             # The URL and the reason only: page text never goes to the log.

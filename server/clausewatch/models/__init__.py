@@ -246,12 +246,10 @@ class ClauseModel:
         cat = CATEGORIES[category]
         # A model finding is less certain than a rule's wording: never above medium.
         severity = cat.severity if SEVERITY_RANK[cat.severity] >= SEVERITY_RANK["medium"] else "medium"
-        said = ", ".join(f"'{w}'" for w in words)
         return Finding(
             id=f"model:{label}@{clause.start}", category=category, severity=severity, polarity=cat.polarity,
             title=cat.title,
-            explanation=f"{cat.explanation} (Found by clausewatch's statistical check, p={prob:.2f}; "
-                        f"words that drove it: {said}.)",
+            explanation=cat.explanation,  # plain words only: no probability or n-gram reaches the user
             quote=body, match=body[s:e], rule=f"model/{label}", start=clause.start, end=clause.end,
             match_start=clause.start + s, match_end=clause.start + e,
         )
