@@ -110,7 +110,7 @@ def pdf_bytes(encoded: str) -> bytes:
     return data
 
 
-def analysis_payload(analysis, stored: dict, vendor) -> dict:
+def analysis_payload(analysis, stored: dict, vendor, doc_type=None) -> dict:
     s = services()
     previous = s.store.version(version_id=stored["previous_version_id"]) if stored["previous_version_id"] else None
     # Only a diff needs this version back from the store; a first or unchanged visit does not.
@@ -168,7 +168,7 @@ def analyze():
         return jsonify(unanswered_payload(analysis, req["url"], vendor, doc_type))
     stored = s.store.record(analysis, url=req["url"], vendor=vendor.id if vendor and doc_type else None,
                             doc_type=doc_type, source="user")
-    return jsonify(analysis_payload(analysis, stored, vendor))
+    return jsonify(analysis_payload(analysis, stored, vendor, doc_type))
 
 
 @bp.get("/vendors")
