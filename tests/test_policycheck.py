@@ -45,7 +45,9 @@ def test_our_terms_fixtures_pass(name):
 
 @pytest.mark.parametrize("text, title, ok", [
     ("Home · Pricing · Blog\n\nTerms of Service · Privacy Policy · Cookies", "Brightloom", False),
-    ("We collect personal information. " * 3, "Privacy Policy", False),  # too short
+    ("Welcome to our shop. Browse the new arrivals and enjoy free delivery on every order over fifty euros. "
+     "We use cookies.", "Northfield", False),  # one term in 20 words of shop talk
+    ("We may sell your personal information.", "", True),  # short, but all contract language
     ("You agree that we may terminate your account and that our liability is limited. We collect personal "
      "data and share it with third parties. Disputes go to binding arbitration under the governing law "
      "of Delaware. You grant us a license to your content. " * 3, "", True),

@@ -47,17 +47,20 @@ class Analyzer:
         self.max_chars: int | None = None
 
     def analyze(self, *, html: str | None = None, text: str | None = None, url: str = "",
-                title: str = "", pdf: bytes | None = None) -> Analysis:
+                title: str = "", pdf: bytes | None = None, gate: bool = False) -> Analysis:
+        """`gate`: a page the user or the watcher opened is graded only when it is in English and
+        is terms or a policy (screen.py); evaluation and benchmarks grade every text they give."""
         # The same page again (a reopened popup, a reload, the watcher) is answered from memory.
-        key = request_key(html=html, text=text, url=url, title=title, pdf=pdf)
+        key = request_key(html=html, text=text, url=url, title=title, pdf=pdf) + ("/gate" if gate else "")
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        analysis = self._analyze(html=html, text=text, url=url, title=title, pdf=pdf)
+        analysis = self._analyze(html=html, text=text, url=url, title=title, pdf=pdf, gate=gate)
         self.cache.put(key, analysis)
         return analysis
 
-    def _analyze(self, *, html: str | None, text: str | None, url: str, title: str, pdf: bytes | None = None) -> Analysis:
+    def _analyze(self, *, html: str | None, text: str | None, url: str, title: str, pdf: bytes | None = None,
+                 gate: bool = False) -> Analysis:
         started = time.monotonic()
         # PDF bytes go through extract_html too (extract.py hands them to pdf.py), so they are read
         # in the server's killable, time-capped extraction worker like any page.
@@ -67,7 +70,7 @@ class Analyzer:
             check_text_length(extracted.text, self.max_chars)
         # Not English, or not terms at all: no grade to give (screen.py), so no detection either.
         screening = screen(extracted.text, extracted.blocks, title or extracted.title)
-        if not screening.passed:
+        if gate and not screening.passed:
             return Analysis(extracted.text, [], [], None, self._document(extracted, [], url, title, screening.language),
                             status=screening.status, screening=screening.to_dict())
         clauses = segment(extracted.text, extracted.blocks)

@@ -157,7 +157,7 @@ def analyze():
     vendor, doc_type = s.vendors.for_url(req["url"]) if req["url"] else (None, None)
     try:
         analysis = s.analyzer.analyze(html=req["html"], text=req["text"], url=req["url"], title=req["title"],
-                                      pdf=req["pdf"])
+                                      pdf=req["pdf"], gate=True)
     except (LimitExceeded, PdfError) as exc:
         raise ApiError(exc.code, str(exc), exc.status) from None
     except ExtractionError as exc:

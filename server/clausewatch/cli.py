@@ -56,7 +56,7 @@ def analyze(source, as_json, as_text):
     is_html = not as_text and ("<" in content[:2000] and ">" in content[:2000])
     try:
         analysis = _analyzer(Settings.from_env()).analyze(
-            html=content if is_html else None, text=None if is_html or pdf is not None else content, url=url, pdf=pdf)
+            html=content if is_html else None, text=None if is_html or pdf is not None else content, url=url, pdf=pdf, gate=True)
     except ExtractionError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:

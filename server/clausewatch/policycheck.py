@@ -6,10 +6,11 @@ risky clauses" about a page that has no clauses. Three signals, each a number a 
 - vocabulary: how many distinct contract/privacy terms (VOCABULARY: "personal data", "governing
   law", "liability", "you agree", ...) the text uses, and how dense they are per 1,000 words;
 - headings: whether the title or a heading names the document ("Terms of Service", "Privacy");
-- length: a policy has at least MIN_WORDS words.
+- density alone: a short text that is nearly all contract language (a pasted clause, a one-screen
+  policy) is contract language, however short.
 
-A page is a policy when it is long enough and either uses many distinct terms, or uses some and
-names itself a policy. The thresholds come from bench/policy_check.py: on the 150 real policy
+A page is a policy when it uses many distinct terms, or some terms and names itself a policy, or
+is dense with them; a page with no such language (a home page, an article, a shop) is not. The thresholds come from bench/policy_check.py: on the 150 real policy
 pages of ../shared/data/pages and our own non-policy pages (tests/fixtures/not_policies/), figures
 in bench/policy_check.md.
 """
@@ -20,12 +21,14 @@ from dataclasses import asdict, dataclass
 
 import regex
 
-MIN_WORDS = 60
 # Distinct terms enough on their own, and the smaller number enough with a policy-like heading.
 STRONG_TERMS = 8
 TITLED_TERMS = 3
-MIN_DENSITY = 4.0
-PROSE_WORDS = 8  # a block shorter than this is a link, a button or a label, not prose  # terms per 1,000 words, so that a long article that mentions "privacy" once does not pass
+MIN_DENSITY = 4.0  # terms per 1,000 words, so that a long article that mentions "privacy" once does not pass
+# A term at this density (one in 10 words): a short text made of contract language ("Any dispute shall go to
+# binding arbitration. We may sell your personal information.") is graded, however short.
+DENSE_TERMS, DENSE, DENSE_MIN_WORDS = 1, 100.0, 5  # "Redirecting to legal.example" is no clause
+PROSE_WORDS = 8  # a block shorter than this is a link, a button or a label, not prose
 
 # One entry per idea; each counts once however often it appears (distinct terms), and every
 # occurrence counts towards the density.
@@ -41,7 +44,7 @@ VOCABULARY = {
     "liability": r"\bliab(?:le|ility|ilities)\b",
     "warranty": r"\bwarrant(?:y|ies)\b",
     "indemnify": r"\bindemnif",
-    "governing law": r"\bgoverning\W+law\b|\blaws?\W+of\W+the\W+state\b",
+    "governing law": r"\bgoverning\W+law\b|\blaws?\W+of\W+the\W+state\b|\bgoverned\W+by\W+the\W+laws?\b",
     "arbitration": r"\barbitrat",
     "jurisdiction": r"\bjurisdiction",
     "termination": r"\bterminat(?:e|es|ed|ion)\b",
@@ -59,6 +62,8 @@ VOCABULARY = {
     "notice": r"\b(?:prior|advance|written)\W+notice\b",
     "service provider": r"\bservice\W+providers?\b",
     "account": r"\byour\W+account\b",
+    "your content": r"\b(?:your|user)\W+content\b",
+    "changes to terms": r"\b(?:modify|change|amend|update|revise)\w*\W+(?:these|this|our|the)\W+(?:terms|policy|agreement)\b",
     "pursuant": r"\bpursuant\b|\bhereby\b|\bherein\b|\bthereof\b",
     "policy": r"\bpolic(?:y|ies)\b",
     "comply": r"\bcompl(?:y|ies|iance)\b|\badhere\b|\bin\W+accordance\W+with\b",
@@ -67,6 +72,7 @@ VOCABULARY = {
     "law": r"\blaws?\b|\blegal\b|\bregulations?\b",
     "registered office": r"\bregistered\W+(?:office|address|number)\b|\bcompany\W+regist",
 }
+WORD = regex.compile(r"\p{L}+")  # "·" and "|" between footer links are no words
 TERMS = {name: regex.compile(pattern, regex.IGNORECASE) for name, pattern in VOCABULARY.items()}
 HEADING = regex.compile(
     r"\b(?:terms|privacy|policy|policies|agreement|conditions|legal|notice|eula|cookies?|gdpr|"
@@ -92,7 +98,9 @@ def check(text: str, title: str = "", blocks=None) -> PolicyCheck:
     kinds = [b.kind for b in blocks] if blocks else ["text"] * len(spans)
     # Vocabulary counts in prose only: a footer's "Terms · Privacy Policy · Cookies" links are on
     # every page, policy or not.
-    prose = "\n".join(s for s, k in zip(spans, kinds) if k != "heading" and len(s.split()) >= PROSE_WORDS)
+    prose = "\n".join(s for s, k in zip(spans, kinds) if k != "heading" and len(WORD.findall(s)) >= PROSE_WORDS)
+    if len(spans) == 1:
+        prose = text  # one short paragraph is all there is: it is the prose
     headings = [s for s, k in zip(spans, kinds) if k == "heading"][:50]
     words = len(text.split())
     found, hits = [], 0
@@ -103,16 +111,20 @@ def check(text: str, title: str = "", blocks=None) -> PolicyCheck:
             hits += n
     density = round(1000 * hits / max(words, 1), 1)
     titled = any(HEADING.search(h) for h in [title, *headings] if h)
-    if words < MIN_WORDS:
-        ok, reason = False, f"only {words} words: too short for terms or a privacy policy"
+    if len(found) >= DENSE_TERMS and density >= DENSE and words >= DENSE_MIN_WORDS:
+        ok, reason = True, f"{_terms(len(found))}, {density} per 1,000 words"
     elif density < MIN_DENSITY:
         ok, reason = False, f"{density} contract or privacy terms per 1,000 words: too few for a policy"
     elif len(found) >= STRONG_TERMS:
-        ok, reason = True, f"{len(found)} distinct contract or privacy terms"
+        ok, reason = True, f"{_terms(len(found))}"
     elif titled and len(found) >= TITLED_TERMS:
         ok, reason = True, f"a terms or privacy heading and {len(found)} distinct contract or privacy terms"
     else:
-        ok, reason = False, (f"{len(found)} distinct contract or privacy terms"
+        ok, reason = False, (f"{_terms(len(found))}"
                              + ("" if titled else " and no terms or privacy heading"))
     return PolicyCheck(ok, words, found, density, titled, reason)
 
+
+
+def _terms(n: int) -> str:
+    return f"{n} distinct contract or privacy term{'' if n == 1 else 's'}"

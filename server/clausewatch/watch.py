@@ -80,7 +80,7 @@ class Watcher:
             is_html = not page.content_type.lower().startswith("text/plain")
             with self._analysing:
                 analysis = s.analyzer.analyze(html=page.text if is_html else None,
-                                              text=None if is_html else page.text, url=job.url)
+                                              text=None if is_html else page.text, url=job.url, gate=True)
             if analysis.status != "analysed":  # not English or not a policy: no grade to keep (screen.py)
                 return Outcome(job, "failed", error=analysis.screening["message"])
             stored = s.store.record(analysis, url=job.url, vendor=job.vendor, doc_type=job.doc_type, source="watch")
