@@ -202,13 +202,20 @@ def test_findings_in_collapsed_sections_open_them(hb, pages, opened):
         ("arbitration", "document.getElementById('acc-btn').getAttribute('aria-expanded') === 'true'"),
         ("data_sale", "document.getElementById('tab-data').getAttribute('aria-selected') === 'true'"),
         ("unilateral_termination", "document.getElementById('css-fold').getBoundingClientRect().height > 0"),
+        # No control at all: the display:none block itself is shown.
+        ("content_license", "getComputedStyle(document.getElementById('bare')).display !== 'none'"),
     ]:
-        popup.locator(f'li.finding[data-category="{category}"] button').first.click()
+        item = popup.locator(f'li.finding[data-category="{category}"]').first
+        finding_id = item.get_attribute("data-id")
+        item.locator("button").click()
         wait_for(lambda: page.evaluate(opened_check), message=f"the section of {category} to open")
-        wait_for(lambda: page.evaluate("""(cat) => [...document.querySelectorAll('mark.cw-mark')].some((m) => {
-            const r = m.getBoundingClientRect();
-            return m.checkVisibility() && r.height > 0 && r.top >= 0 && r.bottom <= innerHeight; })""", category),
-                 message=f"the clause of {category} in view")
+        # The clause's own first mark (it carries the finding's id) is visible and in the viewport.
+        wait_for(lambda: page.evaluate("""(id) => {
+            const m = [...document.querySelectorAll('mark.cw-mark[data-cw-findings]')]
+                .find((x) => x.dataset.cwFindings.split(' ').includes(id));
+            const r = m?.getBoundingClientRect();
+            return Boolean(m) && m.checkVisibility() && r.height > 0 && r.top >= 0 && r.bottom <= innerHeight; }""",
+                                      finding_id), message=f"the clause of {category} in view")
         assert popup.locator(f'li.finding[data-category="{category}"] .where-note').count() == 0
     no_bad_words(popup.locator("body").inner_text(), hb.badge_title(tab_id))
     # Tooltips speak plainly too.
