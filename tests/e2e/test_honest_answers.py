@@ -126,6 +126,12 @@ def test_an_english_policy_with_a_french_paragraph_is_graded(hb, pages, opened):
     wait_for(lambda: hb.badge(tab_id) == letter, message="the page's grade on the badge")
     assert page.locator("mark.cw-mark").count() > 0
     no_bad_words(popup.locator("body").inner_text(), hb.badge_title(tab_id))
+    # The counts the popup prints are the findings it lists, which are the server's.
+    risks = popup.locator("li.finding:not([data-tone=protection])").count()
+    protections = popup.locator("li.finding[data-tone=protection]").count()
+    counts = popup.locator(".grade-text .muted").inner_text()
+    assert counts.startswith(f"{risks} risk{'' if risks == 1 else 's'} · {protections} protection"), counts
+    assert f"{risks} risk" in hb.badge_title(tab_id)
 
 
 @pytest.mark.parametrize("name", ["home.html", "article.html", "shop.html"])
