@@ -6,8 +6,8 @@ risky clauses" about a page that has no clauses. Three signals, each a number a 
 - vocabulary: how many distinct contract/privacy terms (VOCABULARY: "personal data", "governing
   law", "liability", "you agree", ...) the text uses, and how dense they are per 1,000 words;
 - headings: whether the title or a heading names the document ("Terms of Service", "Privacy");
-- density alone: a short text that is nearly all contract language (a pasted clause, a one-screen
-  policy) is contract language, however short.
+- share of sentences: a short text whose sentences are mostly contract language (a pasted clause,
+  a one-screen policy) is contract language, however short.
 
 A page is a policy when it uses many distinct terms, or some terms and names itself a policy, or
 is dense with them; a page with no such language (a home page, an article, a shop) is not. The thresholds come from bench/policy_check.py: on the 150 real policy
@@ -25,9 +25,10 @@ import regex
 STRONG_TERMS = 8
 TITLED_TERMS = 3
 MIN_DENSITY = 4.0  # terms per 1,000 words, so that a long article that mentions "privacy" once does not pass
-# A term at this density (one in 10 words): a short text made of contract language ("Any dispute shall go to
-# binding arbitration. We may sell your personal information.") is graded, however short.
-DENSE_TERMS, DENSE, DENSE_MIN_WORDS = 1, 100.0, 5  # "Redirecting to legal.example" is no clause
+# Half the sentences or more use a term: a short text made of contract language ("Any dispute shall go
+# to binding arbitration. We may sell your personal information.") is graded, however short.
+SENTENCE_SHARE, DENSE_MIN_WORDS = 0.5, 5  # "Redirecting to legal.example" is no clause
+SENTENCE_END = regex.compile(r"(?<=[.!?;:])\s+|\n+")
 PROSE_WORDS = 8  # a block shorter than this is a link, a button or a label, not prose
 
 # One entry per idea; each counts once however often it appears (distinct terms), and every
@@ -110,9 +111,12 @@ def check(text: str, title: str = "", blocks=None) -> PolicyCheck:
             found.append(name)
             hits += n
     density = round(1000 * hits / max(words, 1), 1)
+    sentences = [x for x in SENTENCE_END.split(prose) if len(WORD.findall(x)) >= 3]
+    with_terms = sum(1 for x in sentences if any(p.search(x) for p in TERMS.values()))
+    share = with_terms / len(sentences) if sentences else 0.0
     titled = any(HEADING.search(h) for h in [title, *headings] if h)
-    if len(found) >= DENSE_TERMS and density >= DENSE and words >= DENSE_MIN_WORDS:
-        ok, reason = True, f"{_terms(len(found))}, {density} per 1,000 words"
+    if share >= SENTENCE_SHARE and words >= DENSE_MIN_WORDS:
+        ok, reason = True, f"{with_terms} of {len(sentences)} sentences use contract or privacy terms"
     elif density < MIN_DENSITY:
         ok, reason = False, f"{density} contract or privacy terms per 1,000 words: too few for a policy"
     elif len(found) >= STRONG_TERMS:
