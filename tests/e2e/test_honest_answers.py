@@ -223,6 +223,12 @@ def test_findings_in_collapsed_sections_open_them(hb, pages, opened):
             return Boolean(m) && m.checkVisibility() && r.height > 0 && r.top >= 0 && r.bottom <= innerHeight; }""",
                                       finding_id), message=f"the clause of {category} in view")
         assert popup.locator(f'li.finding[data-category="{category}"] .where-note').count() == 0
+    # A section that will not open: the popup says where the clause is, by its nearest heading.
+    stuck = popup.locator('li.finding[data-category="indemnification"]')
+    stuck.locator("button").click()
+    note = stuck.locator(".where-note")
+    note.wait_for()
+    assert note.inner_text() == "It is in a hidden part of the page, under “Archived indemnity terms”."
     no_bad_words(popup.locator("body").inner_text(), hb.badge_title(tab_id))
     # Tooltips speak plainly too.
     page.locator("mark.cw-mark").first.hover()
