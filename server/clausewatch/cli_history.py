@@ -41,14 +41,14 @@ def watch(vendors, as_json):
             outcomes.append(outcome)
             bar.update(1)
         watcher.run_round(list(vendors) or None, progress=progress)
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("first", "changed", "unchanged", "failed")}
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("first", "changed", "unchanged", "failed", "skipped")}
     if as_json:
         click.echo(json.dumps({"counts": counts, "outcomes": [
             {"vendor": o.job.vendor, "doc_type": o.job.doc_type, "url": o.job.url, "status": o.status,
              "report_id": o.report_id, "error": o.error} for o in outcomes]}, indent=2))
     else:
         _print_outcomes(outcomes, counts)
-    if outcomes and counts["failed"] == len(outcomes):
+    if outcomes and counts["failed"] + counts["skipped"] == len(outcomes):  # nothing fetched at all
         sys.exit(1)
 
 
