@@ -24,6 +24,60 @@ def test_analyze_prints_a_readable_report():
     assert "»" in result.output  # the triggering phrase is marked inside the clause
 
 
+MULTI = """Terms of Service
+
+1. Any dispute arising out of these Terms will be resolved by final and binding arbitration.
+2. Any claim relating to the Services shall be settled by binding arbitration in San Francisco.
+3. All disputes between you and us will be resolved through binding individual arbitration.
+4. We may terminate your account at any time, for any reason, without notice.
+5. We do not sell your personal information.
+6. These Terms are governed by the laws of the State of California.
+"""
+
+
+def analyze_text(*args, text=MULTI):
+    result = CliRunner().invoke(main, ["analyze", "-", "--text", *args], input=text)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_summary_comes_first_with_counts_by_severity_and_right_plurals():
+    lines = analyze_text().splitlines()
+    assert lines[1].startswith("grade ")
+    assert lines[2] == "5 risky clauses (3 high, 1 medium, 1 low) · 1 protection"
+    assert "1 protections" not in "\n".join(lines) and "1 clauses" not in "\n".join(lines)
+
+
+def test_findings_are_grouped_by_category_with_one_explanation_per_group():
+    out = analyze_text()
+    assert out.count("(arbitration, 3 clauses)") == 1
+    assert out.count("decided by a private arbitrator") == 1  # not once per clause
+    assert out.count("“") == 6  # every clause is still quoted: 5 risks, 1 protection
+    # risks worst first, protections last
+    assert out.index("[HIGH]") < out.index("[MEDIUM]") < out.index("[LOW]") < out.index("[protection]")
+
+
+def test_limit_quotes_n_per_group_and_counts_the_rest():
+    out = analyze_text("--limit", "1")
+    assert "… and 2 more" in out and out.count("“") == 4
+
+
+def test_min_severity_keeps_risks_at_or_above_it_and_the_whole_pages_summary():
+    out = analyze_text("--min-severity", "high")
+    assert "[HIGH]" in out and "[MEDIUM]" not in out and "[LOW]" not in out and "[protection]" not in out
+    assert "5 risky clauses" in out and "showing 3 findings of severity high or worse" in out
+    data = json.loads(analyze_text("--min-severity", "medium", "--json"))
+    assert {f["severity"] for f in data["findings"]} == {"high", "medium"}
+    assert data["grade"]["risks"] == 5
+
+
+def test_rule_ids_and_positions_only_with_explain():
+    plain, explained = analyze_text(), analyze_text("--explain")
+    for internal in ("rule ", "chars ", "p=", "prob"):
+        assert internal not in plain
+    assert "rule arbitration" in explained and "chars " in explained
+
+
 def test_analyze_json_and_stdin_agree():
     as_file = json.loads(CliRunner().invoke(main, ["analyze", str(ZOOM), "--json"]).output)
     as_stdin = json.loads(CliRunner().invoke(main, ["analyze", "-", "--json"], input=ZOOM.read_text()).output)
@@ -36,6 +90,7 @@ def test_analyze_plain_text_and_a_page_without_text():
     assert ok.exit_code == 0 and "arbitration" in ok.output
     empty = CliRunner().invoke(main, ["analyze", "-"], input="<html><body><script>x()</script></body></html>")
     assert empty.exit_code == 1 and "no readable text" in empty.output
+    assert "Traceback" not in empty.output
 
 
 def test_rules_check_passes_on_the_shipped_rules():

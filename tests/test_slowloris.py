@@ -7,7 +7,6 @@ extension's request wait 70 s behind 120 half-open connections)."""
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 

@@ -132,7 +132,7 @@ def subsample(pool, rng, unfair_negatives):
 
 
 def export(model, tokenizer_path: Path, out: Path) -> None:
-    import onnx  # noqa: F401  (torch.onnx needs it)
+    import onnx  # noqa: F401  (torch.onnx needs it; fail early when the train extra is missing)
     from onnxruntime.quantization import QuantType, quantize_dynamic
     out.mkdir(parents=True, exist_ok=True)
     model.eval().cpu()

@@ -1,4 +1,4 @@
-"""The pure pipeline: extract -> segment -> detect -> score. No Flask, no SQLite."""
+"""The pure pipeline: extract -> screen -> segment -> detect -> score. No Flask, no SQLite."""
 
 from __future__ import annotations
 
@@ -6,29 +6,17 @@ import hashlib
 import logging
 import os
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 
-import regex
-
 from .cache import AnalysisCache, request_key
-from .extract import Extracted, extract_html, extract_text
 from .detect import Detector
+from .extract import Extracted, extract_html, extract_text
 from .limits import Budget, check_clause_count, check_text_length, current_budget
 from .match import Finding
 from .score import grade
+from .screen import screen
 from .segment import Clause, segment
 
-# A handful of very common words per language is enough to tell the languages we have data for.
-STOPWORDS = {
-    "en": {"the", "and", "of", "to", "you", "we", "your", "is", "or", "that"},
-    "de": {"der", "die", "und", "das", "sie", "wir", "nicht", "ist", "oder", "mit"},
-    "it": {"il", "di", "che", "e", "la", "per", "non", "gli", "della", "sono"},
-    "pl": {"i", "w", "na", "nie", "się", "z", "do", "jest", "że", "lub"},
-    "fr": {"le", "la", "les", "et", "des", "vous", "nous", "est", "pas", "pour"},
-    "es": {"el", "la", "de", "que", "y", "los", "las", "para", "usted", "por"},
-}
-WORD = regex.compile(r"\p{L}+")
 log = logging.getLogger(__name__)
 
 
@@ -37,22 +25,17 @@ class Analysis:
     text: str
     clauses: list[Clause]
     findings: list[Finding]
-    grade: dict
+    grade: dict | None  # None when the page was not graded (see `status`)
     document: dict
     warnings: list[str] = field(default_factory=list)
+    # "analysed", or why there is no grade: "unsupported_language" | "not_a_policy" (screen.py)
+    status: str = "analysed"
+    screening: dict = field(default_factory=dict)
 
 
 def content_hash(text: str) -> str:
     # Whitespace alone is no change of the document.
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
-
-
-def guess_language(text: str) -> str:
-    # Each distinct word counted once, then looked up per language (not every word per language).
-    counts = Counter(w.lower() for w in WORD.findall(text[:20000]))
-    scores = {lang: sum(counts[w] for w in stop) for lang, stop in STOPWORDS.items()}
-    best = max(scores, key=scores.get)
-    return best if scores[best] >= 3 else "und"
 
 
 class Analyzer:
@@ -66,27 +49,37 @@ class Analyzer:
         # CPU seconds one analysis may spend (limits.Budget); None (the CLI, evaluation) is no cap.
         self.cpu_seconds: float | None = None
 
+    @property
+    def rules(self):
+        return self.detector.rules
+
     def analyze(self, *, html: str | None = None, text: str | None = None, url: str = "",
-                title: str = "") -> Analysis:
+                title: str = "", pdf: bytes | None = None, gate: bool = False) -> Analysis:
+        """`gate`: a page the user or the watcher opened is graded only when it is in English and
+        is terms or a policy (screen.py); evaluation and benchmarks grade every text they give."""
         # The same page again (a reopened popup, a reload, the watcher) is answered from memory.
-        key = request_key(html=html, text=text, url=url, title=title)
+        key = request_key(html=html, text=text, url=url, title=title, pdf=pdf) + ("/gate" if gate else "")
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        analysis = self._analyze(html=html, text=text, url=url, title=title)
+        analysis = self._analyze(html=html, text=text, url=url, title=title, pdf=pdf, gate=gate)
         self.cache.put(key, analysis)
         return analysis
 
-    def _analyze(self, *, html: str | None, text: str | None, url: str, title: str) -> Analysis:
+    def _analyze(self, *, html: str | None, text: str | None, url: str, title: str, pdf: bytes | None = None,
+                 gate: bool = False) -> Analysis:
         started = time.monotonic()
         # The server's request budget when there is one (it also covers the diff), else our own.
         budget = current_budget.get() or (Budget(self.cpu_seconds, self.max_seconds) if self.cpu_seconds else None)
         check = budget.check if budget is not None else None
         if self.max_chars is not None and text is not None:
             check_text_length(text, self.max_chars)  # before any work on it, not after extraction
+        # PDF bytes go through extract_html too (extract.py hands them to pdf.py), so they are read
+        # in the server's killable, time-capped extraction worker like any page.
+        source = pdf if pdf is not None else html
         token = current_budget.set(budget)  # the extraction pool charges its worker's CPU to it
         try:
-            extracted: Extracted = (self.extract_html(html, url or None) if html is not None
+            extracted: Extracted = (self.extract_html(source, url or None) if source is not None
                                     else extract_text(text or ""))
         finally:
             current_budget.reset(token)
@@ -94,6 +87,11 @@ class Analyzer:
             check_text_length(extracted.text, self.max_chars)
         if check:
             check("reading the page")
+        # Not English, or not terms at all: no grade to give (screen.py), so no detection either.
+        screening = screen(extracted.text, extracted.blocks, title or extracted.title)
+        if gate and not screening.passed:
+            return Analysis(extracted.text, [], [], None, self._document(extracted, [], url, title, screening.language),
+                            status=screening.status, screening=screening.to_dict())
         clauses = segment(extracted.text, extracted.blocks)
         if self.max_chars is not None:  # the server's caps (limits.cap_extraction), not the CLI's
             check_clause_count(len(clauses))
@@ -101,26 +99,27 @@ class Analyzer:
             check("splitting clauses")
         deadline = started + self.max_seconds if self.max_seconds else None
         findings, warnings = self.detector.scan(extracted.text, clauses, deadline=deadline, check=check)
-        document = {
+        document = self._document(extracted, clauses, url, title, screening.language)
+        return Analysis(extracted.text, clauses, findings, grade(findings), document, warnings,
+                        screening=screening.to_dict())
+
+    @staticmethod
+    def _document(extracted: Extracted, clauses: list[Clause], url: str, title: str, language: str) -> dict:
+        return {
             "url": url,
             "title": title or extracted.title,
-            "language": guess_language(extracted.text),
+            "language": language,
             "words": len(extracted.text.split()),
             "clauses": sum(1 for c in clauses if c.kind != "heading"),
             "content_hash": content_hash(extracted.text),
             "extraction": extracted.method,
         }
-        return Analysis(extracted.text, clauses, findings, grade(findings), document, warnings)
 
     @classmethod
     def from_settings(cls, settings) -> "Analyzer":
         from .rules import load_rules
         rules, _warnings = load_rules(settings.rules_dir, settings.user_rules_dir)
         return cls(Detector(rules, load_encoder()), max_seconds=settings.analysis_seconds)
-
-    @property
-    def rules(self):
-        return self.detector.rules
 
 
 def load_encoder():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from urllib.parse import urlsplit
@@ -11,6 +13,8 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from .extract import ExtractionError
 from .limits import Budget, LimitExceeded, current_budget
 from .match import MatchTimeout
+from .notices import notices
+from .pdf import PdfError, looks_like_pdf
 from .security import check_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -79,19 +83,39 @@ def _validated(body: dict) -> dict:
     for key in TEXT_FIELDS:
         if key in body and body[key] is not None and not isinstance(body[key], str):
             raise ApiError("bad_field", f"'{key}' must be a string", 400)
-    has_html, has_text = bool(body.get("html")), bool(body.get("text"))
-    if has_html == has_text:
-        raise ApiError("missing_field", "send exactly one of 'html' or 'text'", 400)
+    if body.get("pdf") is not None and not isinstance(body["pdf"], str):
+        raise ApiError("bad_field", "'pdf' must be a base64 string", 400)
+    has_html, has_text, has_pdf = bool(body.get("html")), bool(body.get("text")), bool(body.get("pdf"))
+    if has_html + has_text + has_pdf != 1:
+        raise ApiError("missing_field", "send exactly one of 'html', 'text' or 'pdf'", 400)
+    title = _text((body.get("title") or "")[:500])
+    if has_pdf:
+        return {"url": _url(body), "title": title, "html": None, "text": None, "pdf": pdf_bytes(body["pdf"])}
     content = _text(body.get("html") or body.get("text"))
     if "\x00" in content:
         content = content.replace("\x00", "")
+    return {"url": _url(body), "title": title,
+            "html": content if has_html else None, "text": content if has_text else None, "pdf": None}
+
+
+def _url(body: dict) -> str:
     url = _text((body.get("url") or "")[:2048])
     try:
         urlsplit(url).hostname  # "http://[::1" raises here, and was a 500 further on
     except ValueError:
         raise ApiError("bad_field", "'url' is not a valid URL", 400) from None
-    return {"url": url, "title": _text((body.get("title") or "")[:500]),
-            "html": content if has_html else None, "text": content if has_text else None}
+    return url
+
+
+def pdf_bytes(encoded: str) -> bytes:
+    """The PDF the service worker fetched, base64 in JSON (the body-size cap covers it)."""
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError("bad_field", "'pdf' is not valid base64", 400) from None
+    if not looks_like_pdf(data):
+        raise ApiError("pdf_malformed", "This file is not a PDF.", 422)
+    return data
 
 
 def request_budget() -> Budget:
@@ -100,7 +124,7 @@ def request_budget() -> Budget:
     return Budget(getattr(s.analyzer, "cpu_seconds", None), s.settings.analysis_seconds)
 
 
-def analysis_payload(analysis, stored: dict, vendor, budget: Budget | None = None) -> dict:
+def analysis_payload(analysis, stored: dict, vendor, doc_type=None, budget: Budget | None = None) -> dict:
     s = services()
     # The diff is computed once per pair of versions and kept (store.diff); past the request's
     # budget it is told in part rather than failing a page that was analysed and stored.
@@ -109,12 +133,35 @@ def analysis_payload(analysis, stored: dict, vendor, budget: Budget | None = Non
     return {
         "report_id": stored["report_id"],
         "report_url": url_for("report.view", report_id=stored["report_id"], _external=True),
+        "status": analysis.status,
+        "message": None,
         "document": analysis.document,
         "grade": analysis.grade,
         "findings": [f.to_dict() for f in analysis.findings],
         "changes": changes,
-        "vendor": {"id": vendor.id, "name": vendor.name} if vendor else None,
+        "vendor": _vendor(vendor, doc_type),
         "warnings": analysis.warnings,
+    }
+
+
+def _vendor(vendor, doc_type) -> dict | None:
+    # doc_type says whether this page is one of the vendor's listed policies (its badge's grade).
+    return {"id": vendor.id, "name": vendor.name, "doc_type": doc_type} if vendor else None
+
+
+def unanswered_payload(analysis, url: str, vendor, doc_type) -> dict:
+    """Not English or not a policy: 200, no grade, no findings, and why (DESIGN.md). Not stored
+    in the history, so the vendor's badge keeps the grade of its own policies."""
+    report_id = notices().remember(analysis, url)
+    screening = analysis.screening
+    return {
+        "report_id": report_id,
+        "report_url": url_for("report.view", report_id=report_id, _external=True),
+        "status": analysis.status, "message": screening["message"],
+        "language": screening["language"], "language_name": screening["language_name"],
+        "document": analysis.document, "grade": None, "findings": [], "changes": None,
+        "vendor": _vendor(vendor, doc_type), "warnings": analysis.warnings,
+        "policy_check": screening.get("policy_check") or None,
     }
 
 
@@ -126,8 +173,9 @@ def analyze():
     budget = request_budget()
     token = current_budget.set(budget)
     try:
-        analysis = s.analyzer.analyze(html=req["html"], text=req["text"], url=req["url"], title=req["title"])
-    except LimitExceeded as exc:
+        analysis = s.analyzer.analyze(html=req["html"], text=req["text"], url=req["url"], title=req["title"],
+                                      pdf=req["pdf"], gate=True)
+    except (LimitExceeded, PdfError) as exc:
         raise ApiError(exc.code, str(exc), exc.status) from None
     except ExtractionError as exc:
         raise ApiError("no_text", str(exc), 422) from None
@@ -135,9 +183,11 @@ def analyze():
         raise ApiError("analysis_timeout", str(exc), 503) from None
     finally:
         current_budget.reset(token)
+    if analysis.status != "analysed":
+        return jsonify(unanswered_payload(analysis, req["url"], vendor, doc_type))
     stored = s.store.record(analysis, url=req["url"], vendor=vendor.id if vendor and doc_type else None,
                             doc_type=doc_type, source="user")
-    return jsonify(analysis_payload(analysis, stored, vendor, budget))
+    return jsonify(analysis_payload(analysis, stored, vendor, doc_type, budget))
 
 
 @bp.get("/vendors")

@@ -15,11 +15,12 @@ MAX_ENTRIES = 64
 MAX_BYTES = 48 * 1024 * 1024
 
 
-def request_key(*, html: str | None, text: str | None, url: str, title: str) -> str:
+def request_key(*, html: str | None, text: str | None, url: str, title: str, pdf: bytes | None = None) -> str:
     """sha256 of everything an analysis depends on besides the rules (the cache lives per rule set)."""
     h = hashlib.sha256()
-    for part in ("html" if html is not None else "text", url, title, html if html is not None else text or ""):
-        data = part.encode("utf-8", "surrogatepass")
+    kind, content = ("pdf", pdf) if pdf is not None else ("html", html) if html is not None else ("text", text or "")
+    for part in (kind, url, title, content):
+        data = part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass")
         h.update(len(data).to_bytes(8, "little"))  # lengths first, so no two requests share a stream
         h.update(data)
     return h.hexdigest()
@@ -33,7 +34,7 @@ def size_of(analysis) -> int:
 
 def _copy(analysis):
     # Callers may add to the document or the lists; the cached entry must stay as it was made.
-    return dataclasses.replace(analysis, document=dict(analysis.document), grade=dict(analysis.grade),
+    return dataclasses.replace(analysis, document=dict(analysis.document), grade=dict(analysis.grade) if analysis.grade is not None else None,
                                findings=list(analysis.findings), clauses=list(analysis.clauses),
                                warnings=list(analysis.warnings))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .config import Settings
+from .taxonomy import SEVERITIES
 
 
 def _analyzer(settings: Settings):
@@ -16,52 +17,110 @@ def _analyzer(settings: Settings):
     return Analyzer.from_settings(settings)
 
 
-@click.group()
+# One line on stderr and these exit codes, for every command (documented in `clausewatch -h`).
+EXIT_NOT_GRADED = 3
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("clausewatch")
+    except PackageNotFoundError:  # run from a checkout without `pip install -e server`
+        return "unknown"
+
+
+@click.group(context_settings=CONTEXT, epilog="Exit status: 0 done, 1 error (one line on stderr), "
+             "2 bad usage, 3 the page was read but not graded (not a policy, or not in English).")
+@click.version_option(_version(), "--version", prog_name="clausewatch", message="%(prog)s %(version)s")
 def main():
     """clausewatch: find the clauses of terms and privacy policies that can hurt you."""
 
 
 @main.command()
-@click.option("--port", type=int, help="Port on 127.0.0.1 (default 8787).")
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Where the history database lives.")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default 8787).")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), help="Where the history database lives.")
 @click.option("--no-watch", is_flag=True, help="Do not fetch known vendors' policies on a schedule.")
 def serve(port, data_dir, no_watch):
     """Start the local server (loopback only) that the browser extension talks to."""
     from .serve import run
-    settings = Settings.from_env(port=port, data_dir=data_dir, watch=False if no_watch else None)
-    run(settings)
+    try:
+        settings = Settings.from_env(port=port, data_dir=data_dir, watch=False if no_watch else None)
+    except ValueError as exc:  # CLAUSEWATCH_PORT=abc
+        raise click.ClickException(f"bad setting: {exc}") from None
+    if not 1 <= settings.port <= 65535:  # from CLAUSEWATCH_PORT: never fall back to another port
+        raise click.ClickException(f"port {settings.port} is out of range (1-65535)")
+    _check_port_free(settings.port)
+    try:
+        run(settings)
+    except OSError as exc:  # lost the race for the port after the check, or another bind error
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{settings.port}: {exc.strerror or exc}") from None
 
 
-def _read_source(source: str) -> tuple[str, str]:
-    """(content, url) of a file, '-' (stdin) or an http(s) URL."""
-    if source == "-":
-        return sys.stdin.read(), ""
-    if source.startswith(("http://", "https://")):
-        from .fetch import fetch
-        return fetch(source).text, source
-    return Path(source).read_text(encoding="utf-8", errors="replace"), Path(source).resolve().as_uri()
+def _check_port_free(port: int) -> None:
+    """Fail before loading the rules when another program holds the port (a second server, say)."""
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} "
+                                       "(is clausewatch already running? try --port)") from None
+
+
+def _document_json(analysis, findings) -> dict:
+    return {"status": analysis.status, "message": analysis.screening.get("message"),
+            "document": analysis.document, "grade": analysis.grade,
+            "findings": [f.to_dict() for f in findings]}
 
 
 @main.command()
 @click.argument("source")
 @click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON.")
 @click.option("--text", "as_text", is_flag=True, help="Treat the input as plain text, not HTML.")
-def analyze(source, as_json, as_text):
-    """Analyse a terms page: a file PATH, a URL, or - for standard input."""
+@click.option("--min-severity", type=click.Choice(SEVERITIES),
+              help="Show only risks of this severity or worse (protections are then left out).")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N",
+              help="Quote at most N clauses per category; the rest are counted.")
+@click.option("--explain", is_flag=True, help="Also show which rule matched each clause, and where.")
+def analyze(source, as_json, as_text, min_severity, limit, explain):
+    """Analyse a terms page: a file PATH, an http(s) URL, or - for standard input."""
+    from .cli_input import InputError, read_source
     from .extract import ExtractionError
-    from .render import terminal_report
-    content, url = _read_source(source)
-    is_html = not as_text and ("<" in content[:2000] and ">" in content[:2000])
+    from .render import Options, groups, terminal_report
+    try:
+        src = read_source(source)
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from None
+    is_html = src.text is not None and not as_text and "<" in src.text[:2000] and ">" in src.text[:2000]
     try:
         analysis = _analyzer(Settings.from_env()).analyze(
-            html=content if is_html else None, text=None if is_html else content, url=url)
+            html=src.text if is_html else None, text=None if is_html else src.text, url=src.url,
+            pdf=src.pdf, gate=True)
     except ExtractionError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(f"{src.name}: {exc}") from None
     if as_json:
-        click.echo(json.dumps({"document": analysis.document, "grade": analysis.grade,
-                               "findings": [f.to_dict() for f in analysis.findings]}, indent=2))
-    else:
-        click.echo(terminal_report(analysis, color=sys.stdout.isatty()))
+        chosen = analysis.findings
+        if min_severity:  # the same choice as the text report; the grade is still the whole page's
+            chosen = [f for fs in groups(analysis.findings, min_severity) for f in fs]
+        click.echo(json.dumps(_document_json(analysis, chosen), indent=2))
+    elif analysis.status == "analysed":
+        click.echo(terminal_report(analysis, Options(min_severity, limit, explain, color=sys.stdout.isatty())))
+    if analysis.status != "analysed":
+        # Not English or not a policy (screen.py): no grade, and a status scripts can tell apart.
+        # With --json the status and message are in the JSON, and the streams stay pure JSON.
+        if not as_json:
+            click.echo(f"{src.name}: {_not_graded(analysis.screening)}", err=True)
+        sys.exit(EXIT_NOT_GRADED)
+
+
+def _not_graded(screening: dict) -> str:
+    from .language import NAMES
+    if screening.get("status") == "unsupported_language" and screening.get("language") not in NAMES:
+        # langid's guess for base64, hex dumps and keyboard mashing ("zxx", "la", ...): not a language
+        # the reader would recognise, so say what it is for them.
+        return "this doesn't look like terms or a privacy policy (no language clausewatch recognises)"
+    return screening["message"]
 
 
 @main.group()

@@ -9,6 +9,7 @@ import sys
 import click
 
 from .config import Settings
+from .render import plural
 
 
 def _services(settings: Settings):
@@ -22,7 +23,8 @@ def _services(settings: Settings):
 
 @click.command()
 @click.argument("vendors", nargs=-1)
-def watch(vendors):
+@click.option("--json", "as_json", is_flag=True, help="Print each outcome and the counts as JSON.")
+def watch(vendors, as_json):
     """Fetch known vendors' terms and privacy policies once (all, or the VENDOR ids given) and keep
     each new version in the history."""
     services = _services(Settings.from_env())
@@ -34,21 +36,30 @@ def watch(vendors):
     except ValueError as exc:
         raise click.ClickException(f"{exc} (ids are in {services.settings.vendors_path})") from None
     outcomes = []
-    with click.progressbar(length=len(jobs), label=f"Fetching {len(jobs)} policies", file=sys.stderr) as bar:
+    with click.progressbar(length=len(jobs), label=f"Fetching {plural(len(jobs), 'policy', 'policies')}", file=sys.stderr) as bar:
         def progress(outcome):
             outcomes.append(outcome)
             bar.update(1)
         watcher.run_round(list(vendors) or None, progress=progress)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("first", "changed", "unchanged", "failed", "skipped")}
+    if as_json:
+        click.echo(json.dumps({"counts": counts, "outcomes": [
+            {"vendor": o.job.vendor, "doc_type": o.job.doc_type, "url": o.job.url, "status": o.status,
+             "report_id": o.report_id, "error": o.error} for o in outcomes]}, indent=2))
+    else:
+        _print_outcomes(outcomes, counts)
+    if outcomes and counts["failed"] + counts["skipped"] == len(outcomes):  # nothing fetched at all
+        sys.exit(1)
+
+
+def _print_outcomes(outcomes, counts) -> None:
     for o in sorted(outcomes, key=lambda o: (o.status != "changed", o.status != "failed", o.job.vendor)):
         where = f"{o.job.vendor} {o.job.doc_type} {o.job.url}"
         if o.status == "failed":
             click.echo(f"failed     {o.job.vendor} {o.job.doc_type}: {o.error}")
         elif o.status != "unchanged" or len(outcomes) <= 20:
             click.echo(f"{o.status:<10} {where}")
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("first", "changed", "unchanged", "failed")}
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))
-    if outcomes and counts["failed"] == len(outcomes):
-        sys.exit(1)
 
 
 def _print_diff(diff: dict, indent: str = "      ") -> None:
@@ -73,7 +84,8 @@ def history(vendor, reset, yes, as_json):
     store = _services(settings).store
     documents = store.history(vendor)
     if not documents:
-        click.echo(f"No stored versions{' for ' + vendor if vendor else ''} in {settings.db_path}.")
+        # --json is JSON whatever the answer: a script reads an empty list, not a sentence.
+        click.echo("[]" if as_json else f"No stored versions{' for ' + vendor if vendor else ''} in {settings.db_path}.")
         return
     out = []
     for doc in documents:
@@ -83,10 +95,10 @@ def history(vendor, reset, yes, as_json):
             out.append({**doc, "diffs": diffs})
             continue
         name = f"{doc['vendor']} {doc['doc_type']}" if doc["vendor"] else doc["key"]
-        click.echo(f"{name}  {doc['url']}  ({len(versions)} version{'s' if len(versions) != 1 else ''})")
+        click.echo(f"{name}  {doc['url']}  ({plural(len(versions), 'version')})")
         for i, v in enumerate(versions):
             seen = " (seen)" if v["id"] == doc["seen_version_id"] else ""
-            click.echo(f"  {v['first_seen']}  grade {v['grade']['grade']}  {len(v['findings'])} findings  "
+            click.echo(f"  {v['first_seen']}  grade {v['grade']['grade']}  {plural(len(v['findings']), 'finding')}  "
                        f"{v['source']}  report {v['report_id']}{seen}")
             if i + 1 < len(versions):
                 _print_diff(diffs[i])

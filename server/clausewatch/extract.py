@@ -113,7 +113,11 @@ def _title(tree) -> str:
     return _norm(found[0].text_content())[:300] if found else ""
 
 
-def extract_html(html: str, url: str | None = None) -> Extracted:
+def extract_html(html: str | bytes, url: str | None = None) -> Extracted:
+    if isinstance(html, (bytes, bytearray)):
+        # A PDF's bytes: read here so that the server's capped extraction worker (limits.py) runs it.
+        from .pdf import extract_pdf
+        return extract_pdf(bytes(html))
     if not html or not html.strip():
         raise ExtractionError("the page is empty")
     try:

@@ -152,7 +152,7 @@ def _serve(requests, replies) -> None:
         try:
             replies.send(("ok", extract_html(html, url)))
         except ExtractionError as exc:
-            replies.send(("no_text", str(exc)))
+            replies.send(("no_text", exc))  # the exception itself: a PDF's error carries its code
         except Exception as exc:  # noqa: BLE001 - any parser failure is this page's problem only
             replies.send(("error", type(exc).__name__))  # its message may quote the page: not logged
 
@@ -246,7 +246,7 @@ class ExtractionPool:
         if status == "ok":
             return value
         if status == "no_text":
-            raise ExtractionError(value)
+            raise value if isinstance(value, ExtractionError) else ExtractionError(value)
         log.warning("extraction failed: %s", value)  # the exception's type only, never page text
         raise ExtractionFailed("the page could not be read")
 

@@ -8,7 +8,7 @@ so the engine tries every way to split the pump. Each pattern gets a short pump 
 blow-ups show at 30 characters) and a long one (polynomial ones show at clause length).
 
 A pattern is slow when one search runs past LIMIT seconds (in CPU, half of it twice). LIMIT
-matches the matcher's runtime cap for user rules (match.USER_RULE_CLAUSE_SECONDS): a pattern that
+matches the matcher's runtime cap for user rules (detect.USER_RULE_CLAUSE_SECONDS): a pattern that
 costs 0.1 s per clause costs 30 s per 300-clause page. At 0.25 s, a quadratic test case of
 tests/test_redos.py (0.12 s of CPU per clause here) passed or failed by machine speed. The built-in rules stay under a
 few milliseconds on these strings, so LIMIT still has a wide margin.

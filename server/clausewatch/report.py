@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from .limits import Budget
 from .security import check_request
+from .notices import notices
 from .taxonomy import SEVERITY_RANK
 
 bp = Blueprint("report", __name__)
@@ -62,6 +63,13 @@ def load_report(report_id: str) -> tuple[dict, dict | None]:
 
 @bp.get("/report/<report_id>")
 def view(report_id: str):
+    check_request(allow_navigation=True)
+    notice = notices().get(report_id)
+    if notice is not None:
+        # A page with no grade (not English, not a policy): the reader view says why, nothing more.
+        response = current_app.response_class(render_template("notice.html", n=notice), mimetype="text/html")
+        response.headers["Content-Security-Policy"] = CSP
+        return response
     version, changes = load_report(report_id)
     findings = sorted(version["findings"], key=lambda f: (f["polarity"] == "protection",
                                                           SEVERITY_RANK[f["severity"]], f["start"]))

@@ -7,17 +7,21 @@ only the URLs of the vendors file, through fetch.py's caps, a few at a time; `se
 
 from __future__ import annotations
 
+import http.client
 import logging
 import queue
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from datetime import datetime, timedelta, timezone
 
 from .extract import ExtractionError
 from .fetch import CONCURRENCY, FetchError, fetch
 from .match import MatchTimeout
+from . import vendor_state
 
 log = logging.getLogger(__name__)
 # A vendor whose fetch was tried (and maybe failed: offline, blocked) is not retried before this.
@@ -26,6 +30,17 @@ RETRY_SECONDS = 15 * 60
 WAKE_SECONDS = 15 * 60
 # Give the server time to come up before the first round.
 FIRST_DELAY_SECONDS = 30
+# Offline, a laptop on a train: hundreds of fetches that each wait for a timeout help nobody.
+# A round of this many fetches or more starts with a quick connection to a few vendor hosts...
+PROBE_MIN_JOBS = 6
+PROBE_HOSTS = 3
+PROBE_SECONDS = 3.0
+# ...and stops when this many fetches in a row fail at the network level before any succeeds.
+ABORT_AFTER = 6
+# After each round in which nothing could be reached, the schedule waits twice as long as before.
+BACKOFF_FIRST_SECONDS = WAKE_SECONDS
+BACKOFF_MAX_SECONDS = 8 * 3600
+OK = ("first", "changed", "unchanged")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +53,11 @@ class Job:
 @dataclass(slots=True)
 class Outcome:
     job: Job
-    status: str            # "first" (no earlier version), "changed", "unchanged" or "failed"
+    status: str            # "first" (no earlier version), "changed", "unchanged", "failed", or
+                           # "skipped" (not tried: the network was down)
     report_id: str | None = None
     error: str | None = None
+    network: bool = False  # failed before any answer came (refused, reset, no route, no DNS)
 
 
 class Watcher:
@@ -56,6 +73,8 @@ class Watcher:
         # Pages are fetched a few at a time but analysed one at a time: the extraction workers are
         # shared with the user's own requests, which must not wait behind a whole round.
         self._analysing = threading.Lock()
+        self._offline_rounds = 0        # rounds in a row in which no vendor host could be reached
+        self._resume_at = 0.0           # time.monotonic() before which the schedule does not fetch
 
     # -- what to fetch ---------------------------------------------------------------------------
 
@@ -73,41 +92,78 @@ class Watcher:
 
     # -- one round -------------------------------------------------------------------------------
 
-    def fetch_one(self, job: Job) -> Outcome:
+    def fetch_one(self, job: Job, abort: threading.Event | None = None) -> Outcome:
         s = self.services
+        if abort is not None and abort.is_set():
+            return Outcome(job, "skipped", error="not tried: the network seems down")
         try:
             page = fetch(job.url, timeout=s.settings.fetch_timeout, max_bytes=s.settings.fetch_max_bytes,
                          allow_private=s.settings.fetch_allow_private)
             is_html = not page.content_type.lower().startswith("text/plain")
             with self._analysing:
                 analysis = s.analyzer.analyze(html=page.text if is_html else None,
-                                              text=None if is_html else page.text, url=job.url)
+                                              text=None if is_html else page.text, url=job.url, gate=True)
+            if analysis.status != "analysed":  # not English or not a policy: no grade to keep (screen.py)
+                return Outcome(job, "failed", error=analysis.screening["message"])
             stored = s.store.record(analysis, url=job.url, vendor=job.vendor, doc_type=job.doc_type, source="watch")
         except (FetchError, ExtractionError, MatchTimeout) as exc:
-            # The URL and the reason only: page text never goes to the log.
-            log.warning("watch: %s %s: %s", job.vendor, job.doc_type, exc)
-            return Outcome(job, "failed", error=str(exc))
+            # The URL and the reason only: page text never goes to the log. One line per URL is
+            # for debugging; the round logs one summary line (run_round).
+            log.debug("watch: %s %s: %s", job.vendor, job.doc_type, exc)
+            # fetch.py raises FetchError "from None" but keeps the socket error as its context.
+            network = isinstance(exc, FetchError) and isinstance(exc.__context__, (OSError, http.client.HTTPException))
+            return Outcome(job, "failed", error=str(exc), network=network)
         status = "first" if stored["previous_version_id"] is None and stored["new"] else (
             "changed" if stored["new"] else "unchanged")
         return Outcome(job, status, report_id=stored["report_id"])
 
     def run_round(self, vendor_ids=None, progress=None) -> list[Outcome]:
         """Fetch, analyse and store every policy of the vendors (all by default), a few at a time.
-        `progress(outcome)` is called as each one finishes."""
+        `progress(outcome)` is called as each one finishes. Logs one line for the whole round."""
         jobs = self.jobs(vendor_ids)
+        started = time.monotonic()
         for v in {j.vendor for j in jobs}:
             with self._lock:
-                self._attempted[v] = time.monotonic()
-        outcomes = []
+                self._attempted[v] = started
+        if len(jobs) >= PROBE_MIN_JOBS and not probe(jobs):
+            outcomes = [Outcome(j, "skipped", error="not tried: no vendor host answered a connection") for j in jobs]
+            for o in outcomes:
+                if progress:
+                    progress(o)
+        else:
+            outcomes = self._fetch_all(jobs, progress)
+        self._after_round(outcomes, time.monotonic() - started)
+        return outcomes
+
+    def _fetch_all(self, jobs: list[Job], progress) -> list[Outcome]:
+        abort = threading.Event()
+        outcomes: list[Outcome] = []
         with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="clausewatch-watch") as pool:
-            for future in as_completed([pool.submit(self.fetch_one, j) for j in jobs]):
+            for future in as_completed([pool.submit(self.fetch_one, j, abort) for j in jobs]):
                 outcome = future.result()
                 outcomes.append(outcome)
+                if not abort.is_set() and _looks_offline(outcomes):
+                    abort.set()  # the fetches not yet started return "skipped" at once
                 if progress:
                     progress(outcome)
-        log.info("watch: %d fetched, %d changed, %d failed", len(outcomes),
-                 sum(o.status == "changed" for o in outcomes), sum(o.status == "failed" for o in outcomes))
         return outcomes
+
+    def _after_round(self, outcomes: list[Outcome], seconds: float) -> None:
+        failed = [o for o in outcomes if o.status == "failed"]
+        ok = [o for o in outcomes if o.status in OK]
+        vendor_state.record(self.services.settings.data_dir, [o.job.url for o in ok],
+                            {o.job.url: o.error or "" for o in failed})
+        offline = bool(outcomes) and not ok and all(o.network or o.status == "skipped" for o in outcomes)
+        with self._lock:
+            self._offline_rounds = self._offline_rounds + 1 if offline else 0
+            wait = backoff_seconds(self._offline_rounds)
+            self._resume_at = time.monotonic() + wait
+        log.info("watch: %s", round_summary(outcomes, seconds, wait))
+
+    def backoff(self) -> tuple[int, float]:
+        """(offline rounds in a row, seconds until the schedule fetches again)."""
+        with self._lock:
+            return self._offline_rounds, max(0.0, self._resume_at - time.monotonic())
 
     # -- on demand -------------------------------------------------------------------------------
 
@@ -174,7 +230,7 @@ class Watcher:
         wake = max(5.0, min(WAKE_SECONDS, self.services.settings.watch_hours * 3600 / 4))
         while not self._stop.is_set():
             try:
-                due = self.due()
+                due = self.due() if self.backoff()[1] == 0 else []
                 if due:
                     self.run_round(due)
             except Exception:
@@ -183,3 +239,51 @@ class Watcher:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def backoff_seconds(offline_rounds: int) -> float:
+    """0 after a round that reached anyone; then 15 min, 30 min, 1 h, ... up to 8 h."""
+    if offline_rounds <= 0:
+        return 0.0
+    return float(min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** (offline_rounds - 1)))
+
+
+def _looks_offline(outcomes: list[Outcome]) -> bool:
+    """ABORT_AFTER network failures and not one success so far: the rest would fail the same way."""
+    return (not any(o.status in OK for o in outcomes)
+            and sum(o.network for o in outcomes) >= ABORT_AFTER)
+
+
+def probe(jobs: list[Job], timeout: float = PROBE_SECONDS) -> bool:
+    """Whether a TCP connection opens to any of a few of the round's own hosts (no other host is
+    contacted: the watcher talks to vendors only). One that answers is enough."""
+    seen: list[tuple[str, int]] = []
+    for j in jobs:
+        parts = urlsplit(j.url)
+        try:
+            target = (parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+        except ValueError:
+            continue
+        if target[0] and target not in seen:
+            seen.append(target)
+        if len(seen) == PROBE_HOSTS:
+            break
+    for host, port in seen:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            return True
+        except OSError:
+            continue
+    return not seen  # nothing to probe: let the fetches speak
+
+
+def round_summary(outcomes: list[Outcome], seconds: float, wait: float) -> str:
+    """One line for a whole round: counts, one example failure, and the backoff if offline."""
+    counts = {s: sum(o.status == s for o in outcomes) for s in (*OK, "failed", "skipped")}
+    line = f"{len(outcomes)} policies in {seconds:.0f} s: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    example = next((o for o in outcomes if o.status == "failed"), None)
+    if example:
+        line += f"; e.g. {example.job.vendor} {example.job.doc_type}: {example.error}"
+    if wait:
+        line += f"; nothing reachable, next try in {wait / 60:.0f} min"
+    return line

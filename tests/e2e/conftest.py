@@ -60,6 +60,7 @@ class Pages:
 
     def __init__(self):
         self.routes: dict[str, bytes] = {}
+        self.types: dict[str, str] = {}  # path -> Content-Type, when not HTML (a PDF)
         pages = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,7 +70,7 @@ class Pages:
                     self.send_error(404)
                     return
                 self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Type", pages.types.get(self.path.split("?")[0], "text/html; charset=utf-8"))
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -83,8 +84,10 @@ class Pages:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
-    def add(self, path: str, html: str | bytes) -> str:
+    def add(self, path: str, html: str | bytes, content_type: str | None = None) -> str:
         self.routes[path] = html.encode("utf-8") if isinstance(html, str) else html
+        if content_type:
+            self.types[path] = content_type
         return self.base + path
 
     def close(self):

@@ -264,7 +264,8 @@ def test_a_clause_that_is_not_on_the_page_is_reported(browser, pages, fresh_page
     page, tab_id = browser.open(url)
     fresh_pages.append(page)
     browser.sw.evaluate("(t) => chrome.scripting.executeScript({target: {tabId: t}, files: "
-                        "['src/content/anchor.js', 'src/content/tooltip.js', 'src/content/marks.js', 'src/content/main.js']})",
+                        "['src/content/anchor.js', 'src/content/tooltip.js', 'src/content/reveal.js', 'src/content/marks.js', "
+                        "'src/content/main.js']})",
                         tab_id)
     reply = browser.sw.evaluate("""(t) => chrome.tabs.sendMessage(t, {type: 'highlight', analysisId: 'x', findings: [
         {id: 'a', quote: 'We may terminate your account at any time.', match: 'terminate', tone: 'high',
@@ -312,11 +313,12 @@ def test_options_page_shows_the_settings_and_tests_the_connection(browser, fresh
 
 
 def test_a_finding_that_cannot_be_placed_is_listed_with_the_reader_view(browser, pages, fresh_pages):
-    # The server reads the hidden paragraph; the page does not show it, so there is nowhere to mark it.
+    # The server reads the hidden modal; the page never shows it to the reader (a closed modal is no
+    # folded section to open, unlike a <details>), so there is nowhere to mark it.
     url = pages.add("/hidden.html", "<!doctype html><title>Terms</title><main><h1>Terms</h1>"
                     "<p>We may modify these Terms at any time without notice.</p>"
-                    "<p style='display:none'>We may terminate your account at any time, for any reason, "
-                    "without notice.</p>"
+                    "<div aria-modal='true' hidden>We may terminate your account at any time, for any reason, "
+                    "without notice.</div>"
                     "<details><summary>Disputes</summary><p>Any dispute shall be resolved exclusively by "
                     "final and binding arbitration.</p></details></main>")
     page, popup, _ = analyse(browser, url, fresh_pages)

@@ -6,13 +6,13 @@ import { categoryLabel, SEVERITY_LABELS, tone } from "../shared/labels.js";
 import { api, ServerError } from "./server.js";
 import { getTabState, samePage, updateTabState } from "./tabstate.js";
 import { updateBadge } from "./badge.js";
+import { PageError } from "./errors.js";
+import { fetchPdf, looksLikePdfUrl, toBase64 } from "./pdf.js";
 
-export class PageError extends Error {
-  constructor(message) {
-    super(message);
-    this.kind = "page";
-  }
-}
+export { PageError };
+
+const CANNOT_READ = "clausewatch cannot read this page. Browsers keep their own pages and extension " +
+  "stores off-limits to extensions.";
 
 const CHECKABLE = /^(https?|file):/;
 
@@ -37,9 +37,21 @@ async function snapshot(tabId) {
     if (!present) await injectContent(tabId);
     return await toContent(tabId, { type: "snapshot" });
   } catch {
-    throw new PageError("clausewatch cannot read this page. Browsers keep their own pages, " +
-      "extension stores and some built-in viewers (like PDFs) off-limits to extensions.");
+    return null; // a page no script may enter: a browser page, a store, or the PDF viewer
   }
+}
+
+// The page as the server should read it: its HTML from the content script, or a PDF's bytes
+// fetched by the worker (the PDF viewer lets no content script in).
+async function readTab(tab) {
+  if (looksLikePdfUrl(tab.url)) return { pdf: await fetchPdf(tab.url) };
+  const page = await snapshot(tab.id);
+  if (page && page.contentType !== "application/pdf") return { page };
+  if (page) return { pdf: await fetchPdf(tab.url) };
+  // Not scriptable: a PDF at an address without ".pdf" is still readable by its bytes.
+  const bytes = /^https?:/.test(tab.url) ? await fetchPdf(tab.url, { onlyIfPdf: true }).catch(() => null) : null;
+  if (bytes) return { pdf: bytes };
+  throw new PageError(CANNOT_READ);
 }
 
 async function postPage(page) {
@@ -61,25 +73,34 @@ export async function analyseTab(tabId, { force = false } = {}) {
   }
   const state = await getTabState(tabId);
   if (!force && state?.analysis && samePage(state.analysis.url, tab.url)) {
-    // Same page and its marks are still there (no reload): reuse, do not analyse twice.
+    // Same page and its marks are still there (no reload): reuse, do not analyse twice. A PDF has
+    // no marks; the same address is the same analysis until the tab navigates.
+    if (state.analysis.kind === "pdf") return state.analysis;
     const ping = await toContent(tabId, { type: "ping" }).catch(() => null);
     if (ping?.analysisId && ping.analysisId === state.analysis.id) return state.analysis;
   }
-  const page = await snapshot(tabId);
+  const { page, pdf } = await readTab(tab);
   const { server } = await getSettings();
-  const result = await postPage(page);
+  // A PDF's title is the one inside it (the server reads it); the tab shows a file name.
+  const result = pdf ? await api.analyze({ url: tab.url, pdf: toBase64(pdf), title: "" }) : await postPage(page);
   const findings = forPage(result.findings ?? []);
   const id = String(result.report_id ?? result.document?.content_hash ?? Date.now());
   let anchored;
-  try {
-    anchored = await toContent(tabId, { type: "highlight", analysisId: id, findings });
-  } catch {
-    anchored = { found: [], missing: findings.map((f) => f.id) };
+  if (pdf) {
+    anchored = { found: [], missing: [] }; // the viewer cannot be marked: the reader view holds the highlights
+  } else {
+    try {
+      // With no findings (a page with no grade) this clears the marks of an earlier analysis.
+      anchored = await toContent(tabId, { type: "highlight", analysisId: id, findings });
+    } catch {
+      anchored = { found: [], missing: findings.map((f) => f.id) };
+    }
   }
   const analysis = {
     id,
+    kind: pdf ? "pdf" : "page",
     url: tab.url,
-    title: page.title,
+    title: page?.title || result.document?.title || tab.title,
     server,
     at: Date.now(),
     result: { ...result, findings },

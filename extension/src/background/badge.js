@@ -2,7 +2,7 @@
 // of the page the user asked for, or (2) the vendor's site status when the host is a known vendor.
 import { ext, setBadge } from "../shared/platform.js";
 import { getSettings } from "../shared/settings.js";
-import { GRADE_COLOURS, GRADE_MEANINGS, PENDING_COLOUR } from "../shared/labels.js";
+import { GRADE_COLOURS, GRADE_MEANINGS, PENDING_COLOUR, isGraded, plural, statusMessage } from "../shared/labels.js";
 import { hasChanges } from "../shared/changes.js";
 import { api } from "./server.js";
 import { matchVendor, vendorIndex } from "./vendors.js";
@@ -35,7 +35,18 @@ export function httpHost(url) {
   }
 }
 
+// A page with no grade (not English, not terms): a dash, and the reason on hover.
+function statusView(analysis) {
+  return {
+    text: "–",
+    color: PENDING_COLOUR.bg,
+    textColor: PENDING_COLOUR.fg,
+    title: `clausewatch: ${statusMessage(analysis.result)}.`,
+  };
+}
+
 function analysedView(analysis) {
+  if (!isGraded(analysis.result)) return statusView(analysis);
   const g = analysis.result.grade ?? {};
   const letter = gradeLetter(g);
   if (!letter) return IDLE;
@@ -46,7 +57,7 @@ function analysedView(analysis) {
     color: colours.bg,
     textColor: colours.fg,
     title: `clausewatch: this page is graded ${letter}, ${g.meaning ?? GRADE_MEANINGS[letter]}` +
-      ` (${g.risks ?? 0} risky clauses, ${g.protections ?? 0} protections). Analysed ${when(analysis.at)}.` +
+      ` (${plural(g.risks, "risk")}, ${plural(g.protections, "protection")}). Analysed ${when(analysis.at)}.` +
       (changed ? "\nIt changed since you last read it: open clausewatch to see what changed." : ""),
   };
 }
@@ -94,25 +105,31 @@ function scheduleRecheck(tabId, pending) {
   rechecks.set(tabId, { timer, step });
 }
 
+// On a known vendor's site the badge is always the grade of the vendor's own policies (the URLs of
+// vendors.yaml), whatever page of the site was clicked; elsewhere it is the clicked page's.
 async function badgeView(tab) {
   const state = await getTabState(tab.id);
-  if (state?.analysis && samePage(state.analysis.url, tab.url)) return analysedView(state.analysis);
+  const analysis = state?.analysis && samePage(state.analysis.url, tab.url) ? state.analysis : null;
   const host = httpHost(tab.url);
-  if (!host || !(await getSettings()).autoBadge) return IDLE;
-  const hit = matchVendor(host, await vendorIndex());
+  const hit = host && (await getSettings()).autoBadge ? matchVendor(host, await vendorIndex()) : null;
   if (!hit) {
     if (state?.site) await updateTabState(tab.id, { site: null });
-    return IDLE; // not a known vendor: the server is never asked about this host
+    // not a known vendor: the server is never asked about this host
+    return analysis ? analysedView(analysis) : IDLE;
   }
   let site;
   try {
     site = await api.site(host);
   } catch (err) {
-    return { ...IDLE, title: `clausewatch: cannot grade ${hit.vendor.name}. ${err.message}` };
+    return analysis ? analysedView(analysis) : { ...IDLE, title: `clausewatch: cannot grade ${hit.vendor.name}. ${err.message}` };
   }
   const name = site.vendor?.name ?? hit.vendor.name;
   await updateTabState(tab.id, { site: { ...site, host, name, url: tab.url } });
   scheduleRecheck(tab.id, site.status !== "analysed");
+  // The vendor's own policy page, read but not graded (not English): say so, not "open its terms".
+  if (site.status !== "analysed" && analysis?.result?.vendor?.doc_type && !isGraded(analysis.result)) {
+    return statusView(analysis);
+  }
   return siteView(site, name);
 }
 

@@ -60,5 +60,5 @@ export function errorInfo(err) {
   if (err instanceof ServerError) {
     return { kind: err.kind, message: err.message, status: err.status, code: err.code, server: err.server };
   }
-  return { kind: err?.kind ?? "internal", message: String(err?.message ?? err) };
+  return { kind: err?.kind ?? "internal", message: String(err?.message ?? err), origin: err?.origin ?? null };
 }

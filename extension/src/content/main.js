@@ -5,7 +5,7 @@
   if (root.cwMain) return;
   root.cwMain = true;
   const ext = root.browser ?? root.chrome;
-  const { cwMarks: marks, cwTooltip: tooltip } = root;
+  const { cwMarks: marks, cwTooltip: tooltip, cwReveal: reveal } = root;
   const html = document.documentElement;
   let analysisId = null;
 
@@ -46,9 +46,8 @@
     const group = marks.groupForFinding(id);
     const first = group?.marks[0];
     if (!first) return { found: false };
-    for (let d = first.closest("details:not([open])"); d; d = d.parentElement?.closest("details:not([open])")) {
-      d.open = true;
-    }
+    // A clause in a collapsed section: open it first (details, accordion, tab), then scroll.
+    const shown = reveal.reveal(first);
     const reduce = root.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
     first.scrollIntoView({ block: "center", inline: "nearest", behavior: reduce ? "auto" : "smooth" });
     for (const m of group.marks) {
@@ -58,7 +57,8 @@
     }
     setTimeout(() => { for (const m of group.marks) m.classList.remove("cw-flash"); }, 2400);
     first.focus({ preventScroll: true });
-    return { found: true };
+    // Still hidden (a panel that would not open): say where it is, by its nearest heading.
+    return { found: true, visible: shown, where: shown ? null : reveal.where(first) };
   }
 
   const HANDLERS = {
@@ -71,6 +71,7 @@
       return {
         url: location.href,
         title: document.title,
+        contentType: document.contentType, // "application/pdf" in a PDF viewer the script could enter
         html: html.outerHTML,
         text: document.body?.innerText ?? "",
       };

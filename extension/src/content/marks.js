@@ -12,19 +12,18 @@
   let groups = []; // [{ id, findings, marks, tone }]
   const byFinding = new Map(); // finding id -> group
 
-  // Text the reader can see: skip code-ish elements, our own tooltip, and hidden subtrees
-  // (marks there would be nowhere visible; such a finding is reported as not found instead).
+  // Text the reader can see or open: skip code-ish elements and our own tooltip. Text folded in a
+  // collapsed section (<details>, accordion, tab panel) is one click away, so it is kept and
+  // scrolling to it opens the section (reveal.js); text hidden in menus and dialogs is not kept, and
+  // such a finding is reported as not found instead.
+  const { canReveal } = root.cwReveal;
   function textNodes() {
     const visible = new Map();
     const isVisible = (el) => {
       if (!visible.has(el)) {
         let v = true;
         if (SKIP_TAGS.has(el.tagName.toUpperCase()) || el.closest(".cw-tooltip")) v = false;
-        else if (el.checkVisibility && !el.checkVisibility()) {
-          // Text folded in a closed <details> is one click away: keep it (scrolling to it opens it).
-          const folded = el.closest("details:not([open])");
-          v = Boolean(folded) && folded.checkVisibility();
-        }
+        else if (el.checkVisibility && !el.checkVisibility()) v = canReveal(el);
         visible.set(el, v);
       }
       return visible.get(el);

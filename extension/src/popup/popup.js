@@ -1,7 +1,7 @@
 // The popup: asks the worker to analyse its tab, then shows the grade, the findings by severity,
 // the changes, and controls. Everything from the page or the server is set with textContent.
 import { ext } from "../shared/platform.js";
-import { categoryLabel, GRADE_MEANINGS, SEVERITIES, SEVERITY_LABELS, tone } from "../shared/labels.js";
+import { categoryLabel, GRADE_MEANINGS, isGraded, plural, SEVERITIES, SEVERITY_LABELS, statusMessage, tone } from "../shared/labels.js";
 import { changesSince, describeChanges } from "../shared/changes.js";
 
 const main = document.getElementById("main");
@@ -88,6 +88,24 @@ function showError(error, retry) {
       again));
     return;
   }
+  if (kind === "needs_permission" && error.origin) {
+    // Fetching a PDF needs access to its site; the permission is asked for in this click's gesture.
+    show(el("section", { class: "state problem", id: "problem", data: { kind } },
+      el("h1", { text: "clausewatch needs to download this PDF" }),
+      el("p", { text: `The browser's PDF viewer is closed to extensions, so clausewatch reads the file itself. Allow it to download from ${error.origin}?` }),
+      el("button", { type: "button", class: "primary", id: "grant", text: `Allow ${new URL(error.origin).host}`,
+        onclick: async () => {
+          const granted = await ext.permissions.request({ origins: [`${error.origin}/*`] }).catch(() => false);
+          if (granted) retry();
+        } })));
+    return;
+  }
+  // A PDF that cannot be read says why, by the server's code.
+  const byCode = {
+    pdf_encrypted: "This PDF is locked with a password",
+    pdf_no_text: "This PDF has no text to read",
+    pdf_malformed: "This PDF cannot be read",
+  };
   const titles = {
     page: "This page cannot be checked",
     refused: "The server refused clausewatch",
@@ -95,8 +113,8 @@ function showError(error, retry) {
     unreadable: "No terms text found on this page",
     bad_address: "The server address is not valid",
   };
-  show(el("section", { class: "state problem", id: "problem" },
-    el("h1", { text: titles[kind] ?? "Something went wrong" }),
+  show(el("section", { class: "state problem", id: "problem", data: { kind, code: error?.code ?? "" } },
+    el("h1", { text: byCode[error?.code] ?? titles[kind] ?? "Something went wrong" }),
     el("p", { text: error?.message || "The analysis did not finish." }),
     kind === "page" ? null : again));
 }
@@ -107,9 +125,8 @@ function gradeBlock(analysis) {
   const g = analysis.result.grade ?? {};
   const letter = /^[A-E]$/.test(g.grade ?? "") ? g.grade : "?";
   const doc = analysis.result.document ?? {};
-  const counts = [`${g.risks ?? 0} risky clause${g.risks === 1 ? "" : "s"}`,
-    `${g.protections ?? 0} protection${g.protections === 1 ? "" : "s"}`];
-  if (doc.words) counts.push(`${Number(doc.words).toLocaleString()} words`);
+  const counts = [plural(g.risks, "risk"), plural(g.protections, "protection")];
+  if (doc.words) counts.push(plural(doc.words, "word"));
   return el("section", { class: "grade-block" },
     el("div", { class: "grade", data: { grade: letter }, id: "grade", "aria-label": `Grade ${letter}`, text: letter }),
     el("div", { class: "grade-text" },
@@ -149,6 +166,7 @@ function siteBlock(tabId, site) {
           : "Not analysed yet: your clausewatch server was asked to analyse them." })));
     return block;
   }
+  block.dataset.status = "analysed";
   block.append(el("div", { class: "site-grade", data: { grade: letter }, text: letter }),
     el("div", { class: "site-text" },
       el("div", { class: "site-title", text: `${name}'s terms: grade ${letter}` }),
@@ -165,6 +183,32 @@ function siteBlock(tabId, site) {
     }
   }
   return wrapper;
+}
+
+// On a vendor's site, a page that is not one of its policies: the vendor's grade is one line
+// under the page's own, never a second grade box beside it.
+function siteLine(site) {
+  if (!site?.host) return null;
+  const name = site.name ?? site.vendor?.name ?? site.host;
+  const letter = site.status === "analysed" ? (site.grade?.grade ?? site.grade) : null;
+  const text = /^[A-E]$/.test(letter ?? "")
+    ? `${name}'s own terms and privacy policy are graded ${letter}; the toolbar badge shows that grade.`
+    : `${name}'s own terms and privacy policy are not graded yet.`;
+  return el("p", { class: "muted small site-line", id: "site-line", text });
+}
+
+// No grade for this page (not English, not terms): say why, and link the reader view that says so too.
+function statusBlock(analysis, reportUrl) {
+  const result = analysis.result;
+  return el("section", { class: "state status", id: "status", data: { status: result.status } },
+    el("div", { class: "grade", data: { grade: "none" }, "aria-label": "Not graded", text: "–" }),
+    el("h1", { id: "status-message", text: `${statusMessage(result)}.` }),
+    el("div", { class: "doc-title", text: result.document?.title || analysis.title || analysis.url }),
+    result.status === "not_a_policy"
+      ? el("p", { class: "muted", text: "clausewatch grades terms of service and privacy policies. Open one (they are usually linked at the bottom of a site's pages) and click clausewatch there." })
+      : null,
+    reportUrl ? el("a", { id: "reader-link", class: "secondary", href: reportUrl, target: "_blank", rel: "noopener", text: "Reader view ↗",
+      onclick: (e) => { e.preventDefault(); openTab(reportUrl); } }) : null);
 }
 
 function categoryChips(findings) {
@@ -209,7 +253,7 @@ function findingItem(f, ctx) {
       el("span", { class: "finding-title", text: f.title || categoryLabel(f.category) }),
       el("span", { class: "finding-cat", text: categoryLabel(f.category) }),
       excerpt(f)));
-  button.addEventListener("click", () => ctx.scrollTo(f.id, row));
+  button.addEventListener("click", () => ctx.scrollTo(f, row));
   row.append(button);
   if (missing) {
     row.classList.add("missing");
@@ -245,9 +289,21 @@ function showResult(tabId, data) {
   const ctx = {
     missing: new Set(analysis.missing ?? []),
     reportUrl,
-    scrollTo: async (id, row) => {
-      const res = await send({ type: "scroll-to", tabId, findingId: id });
+    scrollTo: async (f, row) => {
+      if (analysis.kind === "pdf") {
+        // The PDF viewer cannot be marked: the reader view shows the clause, highlighted.
+        if (reportUrl) openTab(`${reportUrl}#c${f.start}`);
+        return;
+      }
+      const res = await send({ type: "scroll-to", tabId, findingId: f.id });
       row.classList.toggle("missing", !(res.ok && res.data?.found));
+      row.querySelector(".where-note")?.remove();
+      if (res.ok && res.data?.found && res.data.visible === false) {
+        // It is on the page but stays hidden (a section that would not open): say where.
+        row.append(el("div", { class: "where-note muted small", text: res.data.where
+          ? `It is in a hidden part of the page, under “${res.data.where}”.`
+          : "It is in a hidden part of the page; see it in the reader view." }));
+      }
     },
   };
   let on = analysis.highlights !== false;
@@ -263,14 +319,25 @@ function showResult(tabId, data) {
       onclick: (e) => { e.preventDefault(); openTab(reportUrl); } })
     : null;
 
+  // The server says whether this page is one of the vendor's listed policies (then its grade is
+  // the vendor's, and the badge's).
+  const ownDoc = Boolean(analysis.result.vendor?.doc_type);
+  if (!isGraded(analysis.result)) {
+    // No grade for the page; on a vendor's site the vendor's own grade is still worth showing.
+    show(ownDoc ? null : siteBlock(tabId, site), statusBlock(analysis, reportUrl));
+    document.body.dataset.state = "status";
+    return;
+  }
   const changes = changesBlock(analysis.result.changes, "Changed since you last read it");
   const missingCount = ctx.missing.size;
-  // On a vendor's site, its policies' grade comes first unless this page is one of them.
-  const ownDoc = analysis.result.vendor && site?.documents?.some((d) => d.url === analysis.result.document?.url);
-  show(ownDoc ? null : siteBlock(tabId, site), gradeBlock(analysis), changes,
-    el("div", { class: "actions" }, toggle, reader),
+  const pdfNote = analysis.kind === "pdf"
+    ? el("p", { class: "muted small", id: "pdf-note", text: "This is a PDF: your browser's PDF viewer cannot be marked, so the highlights are in the reader view. Click a finding to open it there." })
+    : null;
+  show(gradeBlock(analysis), ownDoc ? null : siteLine(site), changes,
+    el("div", { class: "actions" }, analysis.kind === "pdf" ? null : toggle, reader),
+    pdfNote,
     categoryChips(findings),
-    missingCount ? el("p", { class: "muted small", text: `${missingCount} of ${findings.length} could not be placed on the page; they are marked below.` }) : null,
+    missingCount ? el("p", { class: "muted small", text: `${missingCount} of ${plural(findings.length, "finding")} could not be placed on the page; they are marked below.` }) : null,
     findingGroups(findings, ctx));
   document.body.dataset.state = "result";
 }

@@ -74,3 +74,23 @@ export const GRADE_COLOURS = {
   E: { bg: "#b91c1c", fg: "#ffffff" },
 };
 export const PENDING_COLOUR = { bg: "#6b7280", fg: "#ffffff" };
+
+// "1 risk", "2 risks": every count the user reads goes through here.
+export function plural(n, one, many = `${one}s`) {
+  const count = Number(n) || 0;
+  return `${count.toLocaleString()} ${count === 1 ? one : many}`;
+}
+
+// Why a page has no grade (the server's `status`); the server's own sentence wins when it sent one.
+export function statusMessage(result) {
+  if (result?.message) return result.message;
+  if (result?.status === "unsupported_language") {
+    return `clausewatch reads English terms for now; this page is in ${result.language_name ?? result.language ?? "another language"}`;
+  }
+  if (result?.status === "not_a_policy") return "This page doesn't look like terms or a privacy policy";
+  return "";
+}
+
+export function isGraded(result) {
+  return !result?.status || result.status === "analysed";
+}

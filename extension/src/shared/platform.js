@@ -19,7 +19,8 @@ export async function setBadge(tabId, { text = "", color, textColor, title }) {
 export const session = ext.storage.session ?? ext.storage.local;
 
 // The content scripts, in the order they must load; each one guards against a second injection.
-const CONTENT_FILES = ["src/content/anchor.js", "src/content/tooltip.js", "src/content/marks.js", "src/content/main.js"];
+const CONTENT_FILES = ["src/content/anchor.js", "src/content/tooltip.js", "src/content/reveal.js",
+  "src/content/marks.js", "src/content/main.js"];
 
 export async function injectContent(tabId) {
   await ext.scripting.insertCSS({ target: { tabId }, files: ["src/content/highlight.css"] });
