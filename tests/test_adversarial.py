@@ -149,9 +149,16 @@ def test_raw_text_past_the_cap_is_refused_before_extraction(settings):
 def test_a_page_of_too_many_clauses_is_a_413_and_stores_nothing(settings):
     from clausewatch.app import create_app
     app = create_app(settings)
+    from clausewatch.limits import MAX_CLAUSES, MAX_TEXT_CHARS
     client = app.test_client()
+    # A numbered list of real policy sentences, one clause each: it passes the language and policy
+    # screening (which runs before segmentation), so it is the clause cap that stops it.
+    sentences = ["We may sell your personal data.", "You agree to binding arbitration.",
+                 "We may close your account at any time."]
+    text = "".join(f"{i}. {sentences[i % 3]}\n" for i in range(1, MAX_CLAUSES + 1001))
+    assert len(text) < MAX_TEXT_CHARS  # refused for its clauses, not its length
     r = client.post("/api/analyze", headers={"Origin": EXT_ORIGIN},
-                    json={"url": "https://x.example/t", "text": "1. " * 130_000})
+                    json={"url": "https://x.example/t", "text": text})
     assert r.status_code == 413 and r.get_json()["error"]["code"] == "too_many_clauses"
     assert client.get("/api/history", headers={"Origin": EXT_ORIGIN}).get_json() == {"documents": []}
 

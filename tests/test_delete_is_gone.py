@@ -14,6 +14,13 @@ GONE = "Zebracorn-4471 may sell your data to brokers"
 KEPT = "Quokkafish-9020 may sell your data to brokers"
 
 
+def _policy(marker: str, extra: str = "") -> str:
+    """A short privacy policy holding `marker`: the API stores only what reads as terms or a policy."""
+    return (f"{marker}. We collect your personal information when you create an account. "
+            "We may share your personal data with third parties for advertising. "
+            f"You agree that any dispute will be settled by binding arbitration.{extra}")
+
+
 def _files_holding(folder, marker: str) -> list[str]:
     needles = [marker.encode("utf-8"), marker.encode("utf-16-le")]
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
@@ -39,14 +46,15 @@ def test_deleting_one_document_leaves_its_text_in_no_file(settings, analyzer):
     from clausewatch.store import Store
     from clausewatch.vendors import load_vendors
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    _v1_history(settings.db_path, analyzer, f"{GONE}. Version one.", "https://gone.example/terms")
+    _v1_history(settings.db_path, analyzer, _policy(GONE, " Version one."), "https://gone.example/terms")
     store = Store(settings.db_path)  # migrates, keeping history.sqlite3.v1.bak
     client = create_app(settings, Services(settings=settings, analyzer=analyzer, store=store,
                                            vendors=load_vendors(settings.vendors_path))).test_client()
     # A second version (so a diff quoting both is stored) and another document that must stay.
-    for body in ({"url": "https://gone.example/terms", "text": f"{GONE}. Version two, reworded."},
-                 {"url": "https://kept.example/terms", "text": f"{KEPT}."}):
-        assert client.post("/api/analyze", headers=H, json=body).status_code == 200
+    for body in ({"url": "https://gone.example/terms", "text": _policy(GONE, " Version two, reworded.")},
+                 {"url": "https://kept.example/terms", "text": _policy(KEPT)}):
+        r = client.post("/api/analyze", headers=H, json=body)
+        assert r.status_code == 200 and r.get_json()["status"] == "analysed"  # graded, so stored
     folder = settings.data_dir
     assert "history.sqlite3.v1.bak" in _files_holding(folder, GONE)
     docs = {d["url"]: d["id"] for d in client.get("/api/history", headers=H).get_json()["documents"]}

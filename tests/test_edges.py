@@ -24,11 +24,16 @@ def client(settings, analyzer):
     return create_app(settings, services).test_client()
 
 
+# The rest of a short privacy policy: the API grades and stores only what reads as terms or a
+# policy (screen.py), and these tests are about what is stored and shown.
+POLICY = ("We collect your personal information when you create an account. "
+          "We may share your personal data with third parties for advertising.")
+
 SURROGATES = [
-    {"url": "https://x.example/\ud800", "text": "We may sell your data."},
-    {"url": "https://x.example/t", "title": "T\udfff", "text": "We may sell your data."},
-    {"url": "https://x.example/t", "text": "We may sell \ud800 your data."},
-    {"url": "https://x.example/t", "html": "<title>\udbff</title><p>We may sell \udc00 your data.</p>"},
+    {"url": "https://x.example/\ud800", "text": f"We may sell your data. {POLICY}"},
+    {"url": "https://x.example/t", "title": "T\udfff", "text": f"We may sell your data. {POLICY}"},
+    {"url": "https://x.example/t", "text": f"We may sell \ud800 your data. {POLICY}"},
+    {"url": "https://x.example/t", "html": f"<title>\udbff</title><p>We may sell \udc00 your data. {POLICY}</p>"},
 ]
 
 
@@ -38,10 +43,13 @@ def test_lone_surrogates_are_replaced_never_a_500(client, body):
     r = client.post("/api/analyze", headers=H, data=raw, content_type="application/json")
     assert r.status_code == 200, r.get_json()
     data = r.get_json()
-    assert "\ufffd" in json.dumps(data, ensure_ascii=False)
+    assert data["status"] == "analysed"  # graded and stored, not screened out
     # and the reader view of what was stored renders
     view = client.get(f"/report/{data['report_id']}", headers={"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "none"})
     assert view.status_code == 200
+    # Replaced, not dropped: in the answer (URL, title, a finding's quote) or in the stored text the
+    # reader view shows (which clauses the model flags is not this test's business).
+    assert "\ufffd" in json.dumps(data, ensure_ascii=False) + view.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path,method", [("/api/site/seen", "POST"), ("/api/site?host=%ED%A0%80", "GET")])
@@ -71,7 +79,8 @@ SELF = "http://127.0.0.1:8787"
 
 
 def test_our_own_origin_is_refused_on_every_route_but_the_reader_views_delete(client):
-    r = client.post("/api/analyze", headers=H, json={"url": "https://x.example/t", "text": "We may sell your data."})
+    r = client.post("/api/analyze", headers=H, json={"url": "https://x.example/t", "text": f"We may sell your data. {POLICY}"})
+    assert r.get_json()["status"] == "analysed"  # stored, so there is a document to delete
     report_id = r.get_json()["report_id"]
     doc = client.get("/api/history", headers=H).get_json()["documents"][0]["id"]
     for method, path in [("POST", "/api/analyze"), ("GET", "/api/history"), ("GET", "/api/vendors"),
@@ -92,7 +101,8 @@ BIDI = "\u202eevil\u202c \u2066x\u2069"
 
 def test_bidi_controls_are_dropped_from_what_the_reader_view_and_export_show(client):
     r = client.post("/api/analyze", headers=H, json={"url": "https://x.example/t", "title": "Terms " + BIDI,
-                                                     "text": f"We may sell your data {BIDI}."})
+                                                     "text": f"We may sell your data {BIDI}. {POLICY}"})
+    assert r.get_json()["status"] == "analysed"  # the reader view shows the stored text
     report_id = r.get_json()["report_id"]
     nav = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "none"}
     for path in (f"/report/{report_id}", f"/report/{report_id}/export.html"):

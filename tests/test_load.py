@@ -47,8 +47,11 @@ def real_pages() -> list[str]:
 
 
 def version_of(page: str, doc: int, version: int) -> str:
-    """The page with a clause of its own: each (document, version) has a different text."""
-    clause = (f"<p>Amendment {doc}.{version}: we may share your contact details with partner number "
+    """The page with a clause of its own: each (document, version) has a different text. The clause
+    is policy language ("personal data"), so it never tips a short page (extract_hydrated.html, two
+    clauses) under the policy check: a page screened out is answered but not stored, and every
+    version sent must be stored."""
+    clause = (f"<p>Amendment {doc}.{version}: we may share your personal data with partner number "
               f"{doc * 100 + version} for marketing purposes.</p>")
     return page.replace("</body>", clause + "</body>") if "</body>" in page else page + clause
 

@@ -73,10 +73,17 @@ def test_the_server_starts_with_a_hostile_rules_folder_and_quotes_nothing(tmp_pa
     outside = tmp_path / "outside"
     outside.mkdir()
     expected = hostile_folder(user, outside)
+    # Critical, worse than anything the model says of data sale: the answer keeps one finding per
+    # category and clause, the worst, so the good rule's own finding shows whatever the model reads.
+    (user / "good.yaml").write_text(GOOD + "severity: critical\n", encoding="utf-8")
     server = LiveServer(tmp_path)  # waits for health with ready: true (hang guard 60 s: a FIFO hung it forever)
     try:
-        status, body = server.request("/api/analyze", {"url": "https://x.example/t", "text": "We sell your zqxj."})
-        assert status == 200 and "good" in {f["rule"] for f in body["findings"]}
+        # A short privacy policy (only terms or a policy is graded: screen.py) holding the good rule's trigger.
+        text = ("We collect your personal information when you create an account. We sell your zqxj. "
+                "We may share your personal data with third parties for advertising.")
+        status, body = server.request("/api/analyze", {"url": "https://x.example/t", "text": text})
+        assert status == 200 and body["status"] == "analysed", body
+        assert "good" in {f["rule"] for f in body["findings"]}
     finally:
         server.stop()
     log = server.log()

@@ -96,6 +96,9 @@ def watcher_for(settings, tmp_path, port: int, vendors: int = 20):
     path = tmp_path / f"vendors-{port}.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     settings.watch, settings.vendors_file, settings.fetch_timeout = True, path, 5.0
+    # These vendors are on loopback, which the fetcher refuses unless opted in (as tests/test_watch.py
+    # does): without it every fetch would fail on the address, not on the network under test.
+    settings.fetch_allow_private = True
     return create_app(settings).extensions["clausewatch"].watcher
 
 
@@ -177,6 +180,7 @@ def test_the_cli_says_nothing_was_fetched_and_exits_non_zero(tmp_path, monkeypat
         f" privacy: ['http://127.0.0.1:{port}/p{i}']}}\n" for i in range(4)), encoding="utf-8")
     monkeypatch.setenv("CLAUSEWATCH_VENDORS_FILE", str(path))
     monkeypatch.setenv("CLAUSEWATCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CLAUSEWATCH_FETCH_ALLOW_PRIVATE", "1")  # loopback vendors: the closed port is what fails
     r = CliRunner().invoke(main, ["watch", "--json"])
     assert r.exit_code == 1
     import json

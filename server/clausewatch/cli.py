@@ -59,13 +59,11 @@ def serve(port, data_dir, no_watch):
 
 def _check_port_free(port: int) -> None:
     """Fail before loading the rules when another program holds the port (a second server, say)."""
-    import socket
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError as exc:
-            raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} "
-                                       "(is clausewatch already running? try --port)") from None
+    from .fetch import bind_error  # the one module that touches sockets (tests/test_privacy.py)
+    exc = bind_error("127.0.0.1", port)
+    if exc is not None:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} "
+                                   "(is clausewatch already running? try --port)")
 
 
 def _document_json(analysis, findings) -> dict:

@@ -12,9 +12,10 @@ How the two combine (DEVELOPERS.md has the long form):
    the rule's title and explanation, and sets the severity (with its escalations: "for any
    purpose", "without notice"). Without a hit the whole clause is marked with the category's
    default title, explanation and severity.
-4. Critical and high need a confident model: below the id's `high` threshold (the lowest with 90%
-   precision on the selection set) a finding shows as medium at most. A clause that only mentions
-   a topic is thus never critical.
+4. Critical and high need two signals: the model above the id's `high` threshold (the lowest with
+   90% precision on the selection set), or the model above its threshold and a rule whose
+   escalation fired ("for any purpose", "without notice"). Otherwise a finding shows as medium at
+   most, so a clause that only mentions a topic is never critical.
 5. The user's own rules run on every clause and always report: they are the user's choice.
 Without a model (CLAUSEWATCH_NO_MODEL=1, or files that fail their hash check) the built-in rules
 run on every clause as they did before the encoder, and the response says so in `warnings`.
@@ -67,6 +68,7 @@ class Detector:
                 self.builtin.setdefault(r.category, []).append(r)
         self.user_rules = [r for r in rules if r.user]
         self.rules = rules
+        self._base = {r.id: r.severity for r in rules}
 
     def scan(self, text: str, clauses: list[Clause], deadline: float | None = None, check=None):
         """Findings (ordered by position, worst first within a clause) and warnings.
@@ -90,9 +92,12 @@ class Detector:
                 warnings.append(f"this page has {len(scored):,} clauses; clausewatch read the first "
                                 f"{self.max_model_clauses:,} and left the rest unread")
                 scored = scored[:self.max_model_clauses]
+            _check(deadline, check)
             probs = self.encoder.probabilities([b for _, b in scored])
             for (clause, body), p in zip(scored, probs):
-                _check(deadline, check)
+                # The model's work is done: only the CPU budget of the rules still to run counts
+                # now; a wall-clock stop here would throw away a finished analysis on a busy machine.
+                _check(None, check)
                 for shown in self.shown(p):
                     findings.append(self._finding(clause, body, shown, warnings))
         else:
@@ -112,12 +117,16 @@ class Detector:
                     self._switch_off(rule, spent, warnings)
                 if f is not None:
                     findings.append(f)
-        findings = _one_per_category(findings)
+        findings = _one_per_category(findings, {r.id for r in self.user_rules})
         findings.sort(key=lambda f: (f.start, SEVERITY_RANK[f.severity], f.category))
         return findings, warnings
 
     def _switch_off(self, rule: Rule, spent: float, warnings: list[str]) -> None:
-        self.user_rules.remove(rule)
+        # Two requests may find the same rule slow at once: the second has nothing left to do.
+        try:
+            self.user_rules.remove(rule)
+        except ValueError:
+            return
         message = (f"user rule disabled: {rule.path}: it took {spent:.2f} s of CPU on one clause "
                    f"(at most {USER_RULE_CLAUSE_SECONDS:g} s); fix its patterns and restart clausewatch")
         warnings.append(message)
@@ -142,12 +151,17 @@ class Detector:
     def _finding(self, clause: Clause, body: str, shown: Shown, warnings: list[str]) -> Finding:
         cat = CATEGORIES[shown.category]
         f = _first_hit(self.builtin.get(shown.category, []), clause, body, warnings, self.timeout)
+        escalated = False
         if f is None:
             f = Finding(id=f"model:{cat.id}@{clause.start}", category=cat.id, severity=cat.severity,
                         polarity=cat.polarity, title=cat.title, explanation=cat.explanation, quote=body,
                         match=body, rule="model", start=clause.start, end=clause.end,
                         match_start=clause.start, match_end=clause.end)
-        if not shown.confident and SEVERITY_RANK[f.severity] < SEVERITY_RANK["medium"]:
+        else:
+            # The rule's wording made it worse than its own default ("for any purpose", "without
+            # notice", "irrevocable"): with the model agreeing, that is two signals, not one.
+            escalated = SEVERITY_RANK[f.severity] < SEVERITY_RANK[self._base[f.rule]]
+        if not (shown.confident or escalated) and SEVERITY_RANK[f.severity] < SEVERITY_RANK["medium"]:
             f.severity = "medium"
         return f
 
@@ -181,11 +195,12 @@ def _first_hit(rules: list[Rule], clause: Clause, body: str, warnings: list[str]
     return best
 
 
-def _one_per_category(findings: list[Finding]) -> list[Finding]:
-    """One finding per category and clause: the worst (a user rule and the model may agree)."""
+def _one_per_category(findings: list[Finding], user_rules: set[str]) -> list[Finding]:
+    """One finding per category and clause: the worst; on a tie the user's own rule, their choice."""
     kept: dict[tuple[str, int], Finding] = {}
     for f in findings:
         old = kept.get((f.category, f.start))
-        if old is None or SEVERITY_RANK[f.severity] < SEVERITY_RANK[old.severity]:
+        if old is None or SEVERITY_RANK[f.severity] < SEVERITY_RANK[old.severity] or (
+                f.severity == old.severity and f.rule in user_rules):
             kept[(f.category, f.start)] = f
     return list(kept.values())

@@ -28,6 +28,11 @@ CHARSET_META = regex.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+
 _slots = threading.BoundedSemaphore(CONCURRENCY)
 
 
+# Failures of the network itself, not of a page that answered: a FetchError keeps one as its
+# __context__ (the watcher tells an outage from a page that fails on its own by it).
+NETWORK_ERRORS = (OSError, http.client.HTTPException)
+
+
 class FetchError(RuntimeError):
     """The page could not be fetched within the caps; the message says why."""
 
@@ -184,3 +189,27 @@ def fetch(url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES,
     if mime and mime not in TEXT_TYPES and not sniffed_html:
         raise FetchError(f"{current}: {mime} is not a web page")
     return Fetched(url, current, status, content_type, _decode(body, content_type))
+
+
+def reachable(targets, timeout: float) -> bool:
+    """Whether a TCP connection opens to any of `targets` ((host, port) pairs, tried in order);
+    nothing is sent and the first that answers is enough. The watcher's probe before a big round:
+    the network code stays in this module (tests/test_privacy.py)."""
+    for host, port in targets:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            return True
+        except OSError:
+            continue
+    return False
+
+
+def bind_error(host: str, port: int) -> OSError | None:
+    """Why nothing could listen on host:port now (another program holds it, say), or None when
+    it is free: `clausewatch serve` asks before loading the rules. The socket is closed again."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            return exc
+    return None

@@ -7,10 +7,8 @@ only the URLs of the vendors file, through fetch.py's caps, a few at a time; `se
 
 from __future__ import annotations
 
-import http.client
 import logging
 import queue
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -19,7 +17,7 @@ from urllib.parse import urlsplit
 from datetime import datetime, timedelta, timezone
 
 from .extract import ExtractionError
-from .fetch import CONCURRENCY, FetchError, fetch
+from .fetch import CONCURRENCY, NETWORK_ERRORS, FetchError, fetch, reachable
 from .match import MatchTimeout
 from . import vendor_state
 
@@ -111,7 +109,7 @@ class Watcher:
             # for debugging; the round logs one summary line (run_round).
             log.debug("watch: %s %s: %s", job.vendor, job.doc_type, exc)
             # fetch.py raises FetchError "from None" but keeps the socket error as its context.
-            network = isinstance(exc, FetchError) and isinstance(exc.__context__, (OSError, http.client.HTTPException))
+            network = isinstance(exc, FetchError) and isinstance(exc.__context__, NETWORK_ERRORS)
             return Outcome(job, "failed", error=str(exc), network=network)
         status = "first" if stored["previous_version_id"] is None and stored["new"] else (
             "changed" if stored["new"] else "unchanged")
@@ -268,13 +266,9 @@ def probe(jobs: list[Job], timeout: float = PROBE_SECONDS) -> bool:
             seen.append(target)
         if len(seen) == PROBE_HOSTS:
             break
-    for host, port in seen:
-        try:
-            socket.create_connection((host, port), timeout=timeout).close()
-            return True
-        except OSError:
-            continue
-    return not seen  # nothing to probe: let the fetches speak
+    if not seen:
+        return True  # nothing to probe: let the fetches speak
+    return reachable(seen, timeout)
 
 
 def round_summary(outcomes: list[Outcome], seconds: float, wait: float) -> str:

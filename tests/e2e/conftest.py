@@ -233,7 +233,15 @@ class Browser:
 
 
 @pytest.fixture(scope="session")
-def browser(server_process, pages, tmp_path_factory):
+def playwright():
+    """One Playwright for the whole session: a second sync_playwright() on the same thread, while
+    the first still runs, is refused, so every Chromium of the session is launched from this one."""
+    with sync_api.sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright, server_process, pages, tmp_path_factory):
     if CHROMIUM is None:
         pytest.skip("Debian's chromium is not installed (/usr/lib/chromium/chromium)")
     ext_id = extension_id()
@@ -243,23 +251,22 @@ def browser(server_process, pages, tmp_path_factory):
     vendors = ("zoom.us", WATCHED_HOST, PENDING_HOST)  # none is on the HSTS preload list
     rules = ", ".join([f"MAP {h} 127.0.0.1:{pages.port}" for h in vendors]
                       + ["MAP * ~NOTFOUND", "EXCLUDE 127.0.0.1", "EXCLUDE localhost"])
-    with sync_api.sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True,
-            viewport={"width": 1200, "height": 800},
-            args=["--disable-gpu", "--no-first-run", "--disable-sync", "--disable-background-networking",
-                  "--disable-component-update", "--disable-quic", f"--host-resolver-rules={rules}",
-                  f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}"])
-        sw = ctx.service_workers[0] if ctx.service_workers else ctx.wait_for_event("serviceworker", timeout=15000)
-        server_process.wait()
-        server = server_process.base
-        assert ext_id in sw.url, f"the pinned id {ext_id} is not the loaded extension's ({sw.url})"
-        # The first evaluate lets the worker register its listeners before any navigation; then the
-        # extension is pointed at this session's server, as a user would in the options page.
-        sw.evaluate("(s) => chrome.storage.local.set({server: s})", server)
-        wait_for(lambda: sw.evaluate("async () => (await chrome.storage.local.get('server')).server") == server)
-        yield Browser(ctx, sw, ext_id, server)
-        ctx.close()
+    ctx = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, headless=True,
+        viewport={"width": 1200, "height": 800},
+        args=["--disable-gpu", "--no-first-run", "--disable-sync", "--disable-background-networking",
+              "--disable-component-update", "--disable-quic", f"--host-resolver-rules={rules}",
+              f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}"])
+    sw = ctx.service_workers[0] if ctx.service_workers else ctx.wait_for_event("serviceworker", timeout=15000)
+    server_process.wait()
+    server = server_process.base
+    assert ext_id in sw.url, f"the pinned id {ext_id} is not the loaded extension's ({sw.url})"
+    # The first evaluate lets the worker register its listeners before any navigation; then the
+    # extension is pointed at this session's server, as a user would in the options page.
+    sw.evaluate("(s) => chrome.storage.local.set({server: s})", server)
+    wait_for(lambda: sw.evaluate("async () => (await chrome.storage.local.get('server')).server") == server)
+    yield Browser(ctx, sw, ext_id, server)
+    ctx.close()
 
 
 @pytest.fixture

@@ -132,7 +132,8 @@ def test_popup_lists_findings_and_clicking_scrolls_the_page(browser, pages, fres
     toggle = popup.locator("#toggle-highlights")
     toggle.click()
     wait_for(lambda: page.evaluate("document.documentElement.classList.contains('cw-hidden')"))
-    assert toggle.get_attribute("aria-pressed") == "false"
+    # The popup updates its button when the content script answers: after the page, not with it.
+    wait_for(lambda: toggle.get_attribute("aria-pressed") == "false", message="the toggle to show 'off'")
     toggle.click()
     wait_for(lambda: not page.evaluate("document.documentElement.classList.contains('cw-hidden')"))
 

@@ -48,7 +48,7 @@ def acme(pages, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def hb(acme, pages, tmp_path_factory):
+def hb(playwright, acme, pages, tmp_path_factory):
     """Chromium with a copy of the extension that may also read acme.test (what a click grants)."""
     if CHROMIUM is None:
         pytest.skip("Debian's chromium is not installed (/usr/lib/chromium/chromium)")
@@ -58,19 +58,18 @@ def hb(acme, pages, tmp_path_factory):
     manifest["host_permissions"].append(f"http://{VENDOR_HOST}/*")
     (ext / "manifest.json").write_text(json.dumps(manifest))
     rules = f"MAP {VENDOR_HOST} 127.0.0.1:{pages.port}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"
-    with sync_api.sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("profile")), executable_path=CHROMIUM, headless=True,
-            viewport={"width": 1200, "height": 800},
-            args=["--disable-gpu", "--no-first-run", "--disable-sync", "--disable-background-networking",
-                  "--disable-component-update", "--disable-quic", f"--host-resolver-rules={rules}",
-                  f"--disable-extensions-except={ext}", f"--load-extension={ext}"])
-        sw = ctx.service_workers[0] if ctx.service_workers else ctx.wait_for_event("serviceworker", timeout=15000)
-        acme.wait()
-        sw.evaluate("(s) => chrome.storage.local.set({server: s})", acme.base)
-        wait_for(lambda: sw.evaluate("async () => (await chrome.storage.local.get('server')).server") == acme.base)
-        yield Browser(ctx, sw, extension_id(), acme.base)
-        ctx.close()
+    ctx = playwright.chromium.launch_persistent_context(
+        str(tmp_path_factory.mktemp("profile")), executable_path=CHROMIUM, headless=True,
+        viewport={"width": 1200, "height": 800},
+        args=["--disable-gpu", "--no-first-run", "--disable-sync", "--disable-background-networking",
+              "--disable-component-update", "--disable-quic", f"--host-resolver-rules={rules}",
+              f"--disable-extensions-except={ext}", f"--load-extension={ext}"])
+    sw = ctx.service_workers[0] if ctx.service_workers else ctx.wait_for_event("serviceworker", timeout=15000)
+    acme.wait()
+    sw.evaluate("(s) => chrome.storage.local.set({server: s})", acme.base)
+    wait_for(lambda: sw.evaluate("async () => (await chrome.storage.local.get('server')).server") == acme.base)
+    yield Browser(ctx, sw, extension_id(), acme.base)
+    ctx.close()
 
 
 @pytest.fixture
