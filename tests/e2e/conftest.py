@@ -145,6 +145,10 @@ class Server:
 # Vendors whose policies the tests serve themselves: the server fetches them from the page server.
 WATCHED_VENDOR, WATCHED_HOST = "lyft", "lyft.com"
 PENDING_VENDOR, PENDING_HOST = "viber", "viber.com"
+# A sample of the vendors added when the list grew from 101 to 444 (test_vendor_sample.py), each with an
+# unknown look-alike neighbour; none is on the HSTS preload list (tildes.net and mouthshut.com are).
+NEW_VENDOR_HOSTS = ("letterboxd.com", "bandcamp.com", "timeanddate.com", "wordfeud.com")
+NEIGHBOUR_HOSTS = tuple(f"not{h}" for h in NEW_VENDOR_HOSTS)
 
 
 @pytest.fixture(scope="session")
@@ -248,7 +252,7 @@ def browser(playwright, server_process, pages, tmp_path_factory):
     profile = tmp_path_factory.mktemp("chromium-profile")
     # The vendor hosts resolve to the page server; everything else that is not loopback fails fast, so
     # real pages' third-party scripts and fonts never leave the machine or slow the test.
-    vendors = ("zoom.us", WATCHED_HOST, PENDING_HOST)  # none is on the HSTS preload list
+    vendors = ("zoom.us", WATCHED_HOST, PENDING_HOST, *NEW_VENDOR_HOSTS, *NEIGHBOUR_HOSTS)  # none is HSTS-preloaded
     rules = ", ".join([f"MAP {h} 127.0.0.1:{pages.port}" for h in vendors]
                       + ["MAP * ~NOTFOUND", "EXCLUDE 127.0.0.1", "EXCLUDE localhost"])
     ctx = playwright.chromium.launch_persistent_context(
