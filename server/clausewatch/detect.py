@@ -28,6 +28,9 @@ import os
 import time
 from dataclasses import dataclass
 
+import numpy as np
+import regex
+
 from .match import SEARCH_TIMEOUT, Finding, MatchTimeout, apply_rule
 from .rules import Rule
 from .segment import Clause
@@ -93,7 +96,7 @@ class Detector:
                                 f"{self.max_model_clauses:,} and left the rest unread")
                 scored = scored[:self.max_model_clauses]
             _check(deadline, check)
-            probs = self.encoder.probabilities([b for _, b in scored])
+            probs = self._probabilities([b for _, b in scored])
             for (clause, body), p in zip(scored, probs):
                 # The model's work is done: only the CPU budget of the rules still to run counts
                 # now; a wall-clock stop here would throw away a finished analysis on a busy machine.
@@ -132,6 +135,25 @@ class Detector:
         warnings.append(message)
         log.warning(message)
 
+    def _probabilities(self, bodies: list[str]):
+        """Per clause, the model's probabilities; a clause framed as "By using X, you agree that
+        ..." is also read without its frame, and each id takes the surer reading. The frame is
+        what `contract_by_using` is about, but it drowns what follows: "By using Copilot, you grant
+        us ... rights ... to others" read whole is only a contract-by-using clause to the model."""
+        mains = [_main_clause(b) for b in bodies]
+        extra = [m for m in mains if m is not None]
+        probs = self.encoder.probabilities(bodies + extra)
+        out, k = [], len(bodies)
+        by_use = self.encoder.ids.index("contract_by_using")
+        for n, main in enumerate(mains):
+            p = probs[n]
+            if main is not None:
+                p = np.maximum(p, probs[k])
+                p[by_use] = probs[n][by_use]
+                k += 1
+            out.append(p)
+        return out
+
     def warm(self) -> None:
         """One tiny inference, so the first page does not pay for onnxruntime's first-run setup."""
         if self.encoder is not None:
@@ -164,6 +186,23 @@ class Detector:
         if not (shown.confident or escalated) and SEVERITY_RANK[f.severity] < SEVERITY_RANK["medium"]:
             f.severity = "medium"
         return f
+
+
+# "By using the Service, you agree that" / "When you post Content," at the start of a clause.
+FRAME = regex.compile(
+    r"^\W*(?:by|when|if|where)\W+(?:\w+\W+){0,2}?(?:us(?:e|es|ing)|access\w*|visit\w*|brows\w*|creat\w*|"
+    r"regist\w*|submit\w*|upload\w*|post\w*|shar\w*|continu\w*|click\w*|download\w*|install\w*|sign\w*)"
+    r"\b[^,;:.]{0,100}[,;:]\s*(?:(?:you|the\W+user)\W+(?:hereby\W+)?(?:agree|acknowledge|consent|accept|"
+    r"understand|confirm)\w*(?:\W+and\W+\w+)?\W+(?:that|to)\W+)?", regex.IGNORECASE)
+
+
+def _main_clause(body: str) -> str | None:
+    """The clause without its leading "By using X," frame, when it has one and enough is left."""
+    m = FRAME.match(body)
+    if m is None or not m.group(0).strip():
+        return None
+    rest = body[m.end():]
+    return rest if len(rest.split()) >= MIN_WORDS else None
 
 
 def _check(deadline: float | None, check=None) -> None:
