@@ -236,6 +236,18 @@ class Browser:
         return page
 
 
+def launch_with_extension(playwright, profile, extension, resolver_rules: str):
+    """Debian's Chromium with `extension` loaded (never a downloaded browser), and its worker."""
+    ctx = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, headless=True,
+        viewport={"width": 1200, "height": 800},
+        args=["--disable-gpu", "--no-first-run", "--disable-sync", "--disable-background-networking",
+              "--disable-component-update", "--disable-quic", f"--host-resolver-rules={resolver_rules}",
+              f"--disable-extensions-except={extension}", f"--load-extension={extension}"])
+    sw = ctx.service_workers[0] if ctx.service_workers else ctx.wait_for_event("serviceworker", timeout=15000)
+    return ctx, sw
+
+
 @pytest.fixture(scope="session")
 def playwright():
     """One Playwright for the whole session: a second sync_playwright() on the same thread, while
@@ -255,13 +267,7 @@ def browser(playwright, server_process, pages, tmp_path_factory):
     vendors = ("zoom.us", WATCHED_HOST, PENDING_HOST, *NEW_VENDOR_HOSTS, *NEIGHBOUR_HOSTS)  # none is HSTS-preloaded
     rules = ", ".join([f"MAP {h} 127.0.0.1:{pages.port}" for h in vendors]
                       + ["MAP * ~NOTFOUND", "EXCLUDE 127.0.0.1", "EXCLUDE localhost"])
-    ctx = playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, headless=True,
-        viewport={"width": 1200, "height": 800},
-        args=["--disable-gpu", "--no-first-run", "--disable-sync", "--disable-background-networking",
-              "--disable-component-update", "--disable-quic", f"--host-resolver-rules={rules}",
-              f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}"])
-    sw = ctx.service_workers[0] if ctx.service_workers else ctx.wait_for_event("serviceworker", timeout=15000)
+    ctx, sw = launch_with_extension(playwright, profile, EXTENSION, rules)
     server_process.wait()
     server = server_process.base
     assert ext_id in sw.url, f"the pinned id {ext_id} is not the loaded extension's ({sw.url})"

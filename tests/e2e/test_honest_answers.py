@@ -17,7 +17,7 @@ import sys
 import pytest
 import yaml
 
-from .conftest import CHROMIUM, EXTENSION, FIXTURES, REPO, Browser, Server, extension_id, wait_for
+from .conftest import CHROMIUM, EXTENSION, FIXTURES, REPO, Browser, Server, extension_id, launch_with_extension, wait_for
 
 sys.path.insert(0, str(REPO / "tests"))
 import pdfgen  # noqa: E402
@@ -58,13 +58,7 @@ def hb(playwright, acme, pages, tmp_path_factory):
     manifest["host_permissions"].append(f"http://{VENDOR_HOST}/*")
     (ext / "manifest.json").write_text(json.dumps(manifest))
     rules = f"MAP {VENDOR_HOST} 127.0.0.1:{pages.port}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"
-    ctx = playwright.chromium.launch_persistent_context(
-        str(tmp_path_factory.mktemp("profile")), executable_path=CHROMIUM, headless=True,
-        viewport={"width": 1200, "height": 800},
-        args=["--disable-gpu", "--no-first-run", "--disable-sync", "--disable-background-networking",
-              "--disable-component-update", "--disable-quic", f"--host-resolver-rules={rules}",
-              f"--disable-extensions-except={ext}", f"--load-extension={ext}"])
-    sw = ctx.service_workers[0] if ctx.service_workers else ctx.wait_for_event("serviceworker", timeout=15000)
+    ctx, sw = launch_with_extension(playwright, tmp_path_factory.mktemp("profile"), ext, rules)
     acme.wait()
     sw.evaluate("(s) => chrome.storage.local.set({server: s})", acme.base)
     wait_for(lambda: sw.evaluate("async () => (await chrome.storage.local.get('server')).server") == acme.base)
