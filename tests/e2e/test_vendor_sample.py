@@ -50,7 +50,8 @@ def test_a_new_vendor_gets_its_badge_and_its_neighbour_stays_silent(vendor_id, b
     assert page.url == f"http://{domain}/", f"{domain} was not served over http (HSTS preload?): {page.url}"
 
     # Known, with no analysis yet: the plain pending badge.
-    wait_for(lambda: browser.badge(tab_id) == "…",
+    # The badge's text and its title are two calls of the worker: wait for both, not one.
+    wait_for(lambda: browser.badge(tab_id) == "…" and vendor["name"] in browser.badge_title(tab_id),
              message=f"a pending badge on {domain}: {browser.badge(tab_id)!r} {browser.badge_title(tab_id)!r}")
     title = browser.badge_title(tab_id)
     assert vendor["name"] in title and "no analysis yet" in title
@@ -61,7 +62,8 @@ def test_a_new_vendor_gets_its_badge_and_its_neighbour_stays_silent(vendor_id, b
                         "html": (FIXTURES / "zoom_terms_v1.html").read_text(encoding="utf-8")}, browser.ext_id)
     assert result["vendor"] == {"id": vendor_id, "name": vendor["name"], "doc_type": "terms"}
     grade = result["grade"]["grade"]
-    wait_for(lambda: browser.badge(tab_id) == grade, timeout=20,
+    wait_for(lambda: browser.badge(tab_id) == grade and f"graded {grade}" in browser.badge_title(tab_id),
+             timeout=20,
              message=f"badge {grade} on {domain}: {browser.badge(tab_id)!r} {browser.badge_title(tab_id)!r}")
     title = browser.badge_title(tab_id)
     assert vendor["name"] in title and f"graded {grade}" in title and "Computed" in title
@@ -74,5 +76,5 @@ def test_a_new_vendor_gets_its_badge_and_its_neighbour_stays_silent(vendor_id, b
     wait_for(lambda: browser.sw.evaluate("async () => (await chrome.tabs.get(%d)).url" % tab_id) == page.url
              and (browser.tab_state(tab_id) or {}).get("site") is None,
              message=f"the badge logic on {neighbour}: {browser.tab_state(tab_id)!r}")
-    assert browser.badge(tab_id) == ""
-    assert browser.badge_title(tab_id) == SILENT_TITLE
+    wait_for(lambda: browser.badge(tab_id) == "" and browser.badge_title(tab_id) == SILENT_TITLE,
+             message=f"a silent badge on {neighbour}: {browser.badge(tab_id)!r} {browser.badge_title(tab_id)!r}")
