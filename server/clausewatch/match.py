@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from .rules import Rule
 
 # A search that takes this long on one clause is pathological, not slow: skip it and say so.
-# Built-in rules take milliseconds (redos.py checks them at 0.25 s of CPU); the wide wall-clock
+# Built-in rules take milliseconds (redos.py checks them at 0.1 s of CPU); the wide wall-clock
 # margin keeps a busy machine from silently dropping a finding, so the same text gets the same grade.
 SEARCH_TIMEOUT = 1.0
 
