@@ -21,18 +21,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from collections import Counter
 from pathlib import Path
-
-import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO / "server"))
 sys.path.insert(0, str(REPO / "training"))
-from split import split_of  # noqa: E402
+from data import our_rows, tosdr  # noqa: E402
 
 from clausewatch.analyze import Analyzer  # noqa: E402
 from clausewatch.detect import MIN_WORDS  # noqa: E402
@@ -45,32 +42,16 @@ def jsonl(path: Path) -> list[dict]:
 
 
 def selection_rows() -> list[dict]:
-    rows, seen = [], set()
-    for path in sorted((REPO / "labels" / "train").glob("*.jsonl")):
-        for r in jsonl(path):
-            key = " ".join(r["text"].split()).lower()
-            if split_of(r["doc"]) == "selection" and key not in seen:
-                seen.add(key)
-                rows.append(r)
-    return rows
+    return [r for _, r in our_rows({"selection"})]
 
 
 def tosdr_recall(analyzer: Analyzer) -> dict:
-    mapping = {k.strip(): v for k, v in
-               yaml.safe_load((REPO / "labels" / "tosdr_cases.yaml").read_text(encoding="utf-8"))["cases"].items()}
     found, total = Counter(), Counter()
-    for r in jsonl(SHARED / "tosdr" / "points_dev.jsonl"):
-        if split_of(r["doc"]) == "train":
+    for quote in tosdr():
+        if quote.split == "train":
             continue
-        ids = {i for t in r["labels"] for i in mapping.get(t.strip(), [])}
-        if not ids:
-            continue
-        text = " ".join(re.sub(r"<[^>]+>", " ", r["text"]).split())
-        try:
-            got = {f.category for f in analyzer.analyze(text=text).findings}
-        except Exception:  # an empty quote after stripping tags
-            got = set()
-        for i in ids:
+        got = {f.category for f in analyzer.analyze(text=quote.text).findings}
+        for i in quote.positives:
             total[i] += 1
             found[i] += i in got
     per_id = {i: {"recall": round(found[i] / total[i], 4), "quotes": total[i]} for i in sorted(total)}

@@ -5,7 +5,6 @@ The sealed test is not read here: it is scored once per release, by bench/accura
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -17,7 +16,7 @@ from clausewatch.evaluate import evaluate, read_jsonl
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "training"))
-from split import split_of  # noqa: E402
+from data import our_rows  # noqa: E402
 
 # Recorded by `bench/accuracy.py` for the model in server/clausewatch/detector/.
 RECORDED = {
@@ -33,16 +32,7 @@ pytestmark = pytest.mark.skipif(bool(os.environ.get("CLAUSEWATCH_NO_MODEL")),
 
 
 def selection_rows() -> list[dict]:
-    rows, seen = [], set()
-    for path in sorted((REPO / "labels" / "train").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                r = json.loads(line)
-                key = " ".join(r["text"].split()).lower()
-                if split_of(r["doc"]) == "selection" and key not in seen:
-                    seen.add(key)
-                    rows.append(r)
-    return rows
+    return [r for _, r in our_rows({"selection"})]
 
 
 def test_the_recorded_figures_are_those_of_bench_accuracy_md():

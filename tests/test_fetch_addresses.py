@@ -20,10 +20,8 @@ import pytest
 from clausewatch.fetch import FetchError, fetch
 
 
-@pytest.fixture
-def local_site():
-    seen: list[dict] = []
-
+def policy_handler(seen: list[dict]):
+    """A handler that serves one short policy page and records each request's path and Host."""
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             seen.append({"path": self.path, "host": self.headers.get("Host")})
@@ -36,7 +34,13 @@ def local_site():
 
         def log_message(self, *args):
             pass
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    return Handler
+
+
+@pytest.fixture
+def local_site():
+    seen: list[dict] = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), policy_handler(seen))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server.server_address[1], seen
     server.shutdown()
@@ -111,18 +115,7 @@ def _tls_site(tmp_path, name: str):
                     "-out", str(cert), "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}"],
                    check=True, capture_output=True)
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = b"<html><body><p>We may sell your data.</p></body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), policy_handler([]))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)

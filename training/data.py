@@ -71,17 +71,22 @@ def detokenise(text: str) -> str:
     return text
 
 
-def ours() -> list[Example]:
-    """Our labels; a clause two labellers both drew counts once (the first file's reading)."""
-    out, seen = [], set()
+def our_rows(splits: set[str] | None = None):
+    """(file stem, record) of labels/train, in the services of `splits` (all when None); a clause
+    two labellers both drew counts once (the first file's reading)."""
+    seen = set()
     for path in sorted((ROOT / "labels" / "train").glob("*.jsonl")):
         for r in _jsonl(path):
             key = " ".join(r["text"].split()).lower()
-            if key not in seen:
+            if (splits is None or split_of(r["doc"]) in splits) and key not in seen:
                 seen.add(key)
-                out.append(Example(r["text"], set(r["labels"]), set(IDS), f"labels/{path.stem}", r["doc"],
-                                   set(r.get("hard_negative_for", [])) - set(r["labels"])))
-    return out
+                yield path.stem, r
+
+
+def ours() -> list[Example]:
+    return [Example(r["text"], set(r["labels"]), set(IDS), f"labels/{stem}", r["doc"],
+                    set(r.get("hard_negative_for", [])) - set(r["labels"]))
+            for stem, r in our_rows()]
 
 
 def gold() -> list[Example]:

@@ -55,7 +55,6 @@ USER_RULE_CLAUSE_SECONDS = 0.1
 @dataclass(slots=True)
 class Shown:
     category: str
-    probability: float
     confident: bool
 
 
@@ -161,7 +160,7 @@ class Detector:
 
     def shown(self, p) -> list[Shown]:
         enc = self.encoder
-        out = {i: Shown(i, float(p[n]), bool(p[n] >= enc.high[n]))
+        out = {i: Shown(i, bool(p[n] >= enc.high[n]))
                for n, i in enumerate(enc.ids) if p[n] >= enc.thresholds[n]}
         for risk, protection in CONTRARY:
             if risk in out and protection in out:
