@@ -72,6 +72,7 @@ class Analyzer:
         # The server's request budget when there is one (it also covers the diff), else our own.
         budget = current_budget.get() or (Budget(self.cpu_seconds, self.max_seconds) if self.cpu_seconds else None)
         check = budget.check if budget is not None else None
+        cpu_check = budget.check_cpu if budget is not None else None
         if self.max_chars is not None and text is not None:
             check_text_length(text, self.max_chars)  # before any work on it, not after extraction
         # PDF bytes go through extract_html too (extract.py hands them to pdf.py), so they are read
@@ -98,7 +99,8 @@ class Analyzer:
         if check:
             check("splitting clauses")
         deadline = started + self.max_seconds if self.max_seconds else None
-        findings, warnings = self.detector.scan(extracted.text, clauses, deadline=deadline, check=check)
+        findings, warnings = self.detector.scan(extracted.text, clauses, deadline=deadline, check=check,
+                                                cpu_check=cpu_check)
         document = self._document(extracted, clauses, url, title, screening.language)
         return Analysis(extracted.text, clauses, findings, grade(findings), document, warnings,
                         screening=screening.to_dict())

@@ -72,11 +72,13 @@ class Detector:
         self.rules = rules
         self._base = {r.id: r.severity for r in rules}
 
-    def scan(self, text: str, clauses: list[Clause], deadline: float | None = None, check=None):
+    def scan(self, text: str, clauses: list[Clause], deadline: float | None = None, check=None,
+             cpu_check=None):
         """Findings (ordered by position, worst first within a clause) and warnings.
 
-        `deadline` (monotonic seconds) and `check` (the request's CPU budget, limits.Budget.check)
-        are tested per clause and raise when spent."""
+        `deadline` (monotonic seconds) and `check` (the request's budget, limits.Budget.check) are
+        tested per clause and raise when spent; once the model has read the page only `cpu_check`
+        (Budget.check_cpu) is, so a busy machine does not throw a finished reading away."""
         bodies, spans = [], []
         for c in clauses:
             if c.kind == "heading":
@@ -99,7 +101,7 @@ class Detector:
             for (clause, body), p in zip(scored, probs):
                 # The model's work is done: only the CPU budget of the rules still to run counts
                 # now; a wall-clock stop here would throw away a finished analysis on a busy machine.
-                _check(None, check)
+                _check(None, cpu_check)
                 for shown in self.shown(p):
                     findings.append(self._finding(clause, body, shown, warnings))
         else:
@@ -109,6 +111,8 @@ class Detector:
                     f = _first_hit(rules, clause, body, warnings, self.timeout)
                     if f is not None:
                         findings.append(f)
+        if self.encoder is not None:  # past the model's reading, as above: the CPU budget alone
+            deadline, check = None, cpu_check
         for clause, body in zip(spans, bodies):
             _check(deadline, check)
             for rule in list(self.user_rules):
