@@ -26,17 +26,27 @@ def free_port() -> int:
 
 class LiveServer:
     def __init__(self, tmp: Path, **env_overrides: str):
-        self.port = free_port()
         self.data_dir = tmp / "data"
         env = {k: v for k, v in os.environ.items() if not k.startswith("CLAUSEWATCH_")}
         env.update({"CLAUSEWATCH_DATA_DIR": str(self.data_dir), "XDG_CONFIG_HOME": str(tmp / "config"),
                     "CLAUSEWATCH_EXTENSION_IDS": TEST_EXTENSION_ID, **env_overrides})
         exe = Path(sys.executable).with_name("clausewatch")
         cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch.cli"]
+        port = free_port()
+        self._start(tmp, cmd + ["serve", "--port", str(port), "--no-watch"], env, port)
+
+    @classmethod
+    def running(cls, tmp: Path, argv: list[str], env: dict[str, str], port: int) -> "LiveServer":
+        """Any command line that serves on `port` (a service's), with exactly this environment."""
+        server = cls.__new__(cls)
+        server._start(tmp, argv, env, port)
+        return server
+
+    def _start(self, tmp: Path, argv: list[str], env: dict[str, str], port: int) -> None:
+        self.port = port
         self.log_path = tmp / "server.log"
         self._log = open(self.log_path, "w+", encoding="utf-8")
-        self.proc = subprocess.Popen(cmd + ["serve", "--port", str(self.port), "--no-watch"], env=env,
-                                     stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(argv, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60  # a hang guard: start-up on a busy machine
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

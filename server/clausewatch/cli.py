@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -44,17 +45,22 @@ def main():
 def serve(port, data_dir, no_watch):
     """Start the local server (loopback only) that the browser extension talks to."""
     from .serve import run
+    settings = _serve_settings(port, data_dir, no_watch)
+    _check_port_free(settings.port)
+    try:
+        run(settings)
+    except OSError as exc:  # lost the race for the port after the check, or another bind error
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{settings.port}: {exc.strerror or exc}") from None
+
+
+def _serve_settings(port, data_dir, no_watch) -> Settings:
     try:
         settings = Settings.from_env(port=port, data_dir=data_dir, watch=False if no_watch else None)
     except ValueError as exc:  # CLAUSEWATCH_PORT=abc
         raise click.ClickException(f"bad setting: {exc}") from None
     if not 1 <= settings.port <= 65535:  # from CLAUSEWATCH_PORT: never fall back to another port
         raise click.ClickException(f"port {settings.port} is out of range (1-65535)")
-    _check_port_free(settings.port)
-    try:
-        run(settings)
-    except OSError as exc:  # lost the race for the port after the check, or another bind error
-        raise click.ClickException(f"cannot listen on 127.0.0.1:{settings.port}: {exc.strerror or exc}") from None
+    return settings
 
 
 def _check_port_free(port: int) -> None:
@@ -157,6 +163,70 @@ def eval_(file, as_json):
     except EvalError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(result) if as_json else format_table(result))
+
+
+@main.group()
+def service():
+    """Start the server at login: a systemd user unit (Linux) or a launchd agent (macOS)."""
+
+
+FILE_ONLY = click.option("--file-only", is_flag=True,
+                         help="Only write or remove the file; do not ask systemd or launchd to load it.")
+
+
+@service.command("install")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default 8787).")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), help="Where the history database lives.")
+@click.option("--no-watch", is_flag=True, help="Do not fetch known vendors' policies on a schedule.")
+@FILE_ONLY
+def service_install(port, data_dir, no_watch, file_only):
+    """Run `clausewatch serve` at every login (with these options and this shell's CLAUSEWATCH_*
+    settings), and start it now."""
+    from . import service as svc
+    settings = _serve_settings(port, data_dir, no_watch)
+    try:
+        kind = svc.default_kind()
+        argv = svc.server_command(svc.clausewatch_executable(), settings.port, settings.data_dir, settings.watch)
+        path = svc.install(kind, Path.home(), argv, svc.settings_env(os.environ, settings.user_rules_dir),
+                           start=not file_only)
+    except svc.ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    done = "wrote" if file_only else "installed and started"
+    click.echo(f"{done} {path}: clausewatch serves on http://127.0.0.1:{settings.port} after each login")
+
+
+@service.command("uninstall")
+@FILE_ONLY
+def service_uninstall(file_only):
+    """Stop the service and remove it; nothing to do when it is not installed."""
+    from . import service as svc
+    try:
+        kind = svc.default_kind()
+        removed = svc.uninstall(kind, Path.home(), stop=not file_only)
+    except svc.ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"removed {svc.service_path(kind, Path.home())}" if removed else "not installed: nothing to remove")
+
+
+@service.command("status")
+def service_status():
+    """Whether the service is installed and running, and its port. Exit status: 0 running,
+    3 installed but not running, 4 not installed, 1 error."""
+    from . import service as svc
+    from .fetch import bind_error  # the one module that touches sockets (tests/test_privacy.py)
+    try:
+        state = svc.status(svc.default_kind(), Path.home())
+    except svc.ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not state.installed:
+        click.echo(f"not installed ({state.path} is absent)")
+        sys.exit(4)
+    running, how = state.running, "the service manager says so"
+    if running is None and state.port:  # no user manager to ask (a container, an ssh session)
+        running = bind_error("127.0.0.1", state.port) is not None
+        how = f"no service manager answered; port {state.port} is {'taken' if running else 'free'}"
+    click.echo(f"installed: {state.path}\nrunning: {'yes' if running else 'no'} ({how})\nport: {state.port}")
+    sys.exit(0 if running else 3)
 
 
 from .cli_history import register  # noqa: E402 - after `main` exists: adds `watch` and `history`
