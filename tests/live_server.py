@@ -24,6 +24,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """Ask it to end (a server or a browser flushes and cleans up), kill it if it will not."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class LiveServer:
     def __init__(self, tmp: Path, **env_overrides: str):
         self.data_dir = tmp / "data"
@@ -80,10 +90,5 @@ class LiveServer:
             return e.code, json.loads(raw) if raw[:1] == b"{" else {"raw": raw.decode("latin-1")}
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
         self._log.close()

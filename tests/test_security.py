@@ -184,6 +184,8 @@ def test_no_wildcard_cors_for_web_pages(client):
 
 # What Chromium sends with each kind of request (Sec-Fetch-* cannot be set by a page's script).
 WORKER_GET = {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}
+# Firefox's background script: its host permission makes the fetch "same-origin" (tests/e2e/test_firefox.py).
+FIREFOX_WORKER_GET = {**WORKER_GET, "Sec-Fetch-Site": "same-origin"}
 TYPED = {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", "Sec-Fetch-User": "?1"}
 
 
@@ -196,15 +198,25 @@ TYPED = {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest
     ("POST", "/api/site/seen", False),
     ("POST", "/report/delete", False),
 ])
-def test_originless_worker_reads_are_limited_to_the_badge_routes(client, stored, method, path, allowed):
+def test_originless_worker_reads_are_limited_to_the_badge_routes(client, stored, settings, method, path, allowed):
     before = snapshot(client)
-    r = client.open(path, method=method, headers=WORKER_GET, data=BODY, content_type="application/json")
-    assert (r.status_code == 200) == allowed and (r.status_code == 403) == (not allowed)
+    for headers in (WORKER_GET, FIREFOX_WORKER_GET):
+        r = client.open(path, method=method, headers=headers, data=BODY, content_type="application/json")
+        assert (r.status_code == 200) == allowed and (r.status_code == 403) == (not allowed)
     assert snapshot(client) == before
-    for site in ("cross-site", "same-site", "same-origin"):  # a web page's fetch says where it is from
+    for site in ("cross-site", "same-site"):  # a web page's fetch says where it is from
         r = client.open(path, method=method, headers={**WORKER_GET, "Sec-Fetch-Site": site}, data=BODY,
                         content_type="application/json")
         assert r.status_code == 403
+    for mode in ("no-cors", "navigate"):  # an image, a link or a form: never a fetch that reads the answer
+        r = client.open(path, method=method, headers={**FIREFOX_WORKER_GET, "Sec-Fetch-Mode": mode}, data=BODY,
+                        content_type="application/json")
+        assert r.status_code == 403
+    # Firefox's form is accepted only while Firefox's extension is.
+    settings.allow_firefox = False
+    r = client.open(path, method=method, headers=FIREFOX_WORKER_GET, data=BODY, content_type="application/json")
+    assert r.status_code == 403
+    assert snapshot(client) == before
 
 
 @pytest.mark.parametrize("path", ["/report/{report}", "/report/{report}/export.html", "/report/{report}/export.json"])

@@ -60,13 +60,17 @@ def _navigation_from_user() -> bool:
 
 # Chrome sends no Origin with an extension service worker's GET (its host permission exempts the
 # request from CORS), only Sec-Fetch-Site "none" with Sec-Fetch-Mode "cors": a fetch that no web page
-# can make. Only the badge's two read routes accept that; everything else still needs the Origin.
+# can make. Firefox sends no Origin either, and counts a fetch under the extension's host permission
+# as "same-origin": only a script of our own origin could send that too, and no page we serve may run
+# one (every one has script-src 'none' by default-src). Only the badge's two read routes accept
+# these; everything else still needs the Origin.
 WORKER_GET_ENDPOINTS = {"api.vendors", "api.site"}
 
 
-def _extension_worker_get() -> bool:
+def _extension_worker_get(settings) -> bool:
+    sites = ("none", "same-origin") if settings.allow_firefox else ("none",)
     return (request.method == "GET" and request.endpoint in WORKER_GET_ENDPOINTS
-            and request.headers.get("Sec-Fetch-Site") == "none"
+            and request.headers.get("Sec-Fetch-Site") in sites
             and request.headers.get("Sec-Fetch-Mode") == "cors")
 
 
@@ -80,7 +84,7 @@ def check_request(allow_navigation: bool = False, allow_self: bool = False) -> N
         return
     if allow_navigation and origin is None and _navigation_from_user():
         return
-    if origin is None and _extension_worker_get():
+    if origin is None and _extension_worker_get(settings):
         return
     raise Forbidden("forbidden_origin", "only the clausewatch extension may use this server")
 

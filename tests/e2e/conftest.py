@@ -15,11 +15,13 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from live_server import stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 EXTENSION = REPO / "extension"
@@ -65,12 +67,15 @@ class Pages:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
-                body = pages.routes.get(self.path.split("?")[0])
+                # A proxy's request names the whole URL ("GET http://zoom.us/ HTTP/1.1"): Firefox
+                # reaches the vendor hosts through this server as its proxy (firefox.py).
+                path = urllib.parse.urlsplit(self.path).path
+                body = pages.routes.get(path)
                 if body is None:
                     self.send_error(404)
                     return
                 self.send_response(200)
-                self.send_header("Content-Type", pages.types.get(self.path.split("?")[0], "text/html; charset=utf-8"))
+                self.send_header("Content-Type", pages.types.get(path, "text/html; charset=utf-8"))
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -133,12 +138,7 @@ class Server:
         wait_for(self.healthy, timeout=30, interval=0.1, message="the clausewatch server")
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
 
 
