@@ -89,6 +89,15 @@ class LiveServer:
             raw = e.read()
             return e.code, json.loads(raw) if raw[:1] == b"{" else {"raw": raw.decode("latin-1")}
 
+    def analyze(self, body: dict, timeout: float = 60):
+        """(status, JSON) of POST /api/analyze, asked again while the answer says "reading", as
+        the extension does (the model's per-request token budget, tests/test_reading.py)."""
+        for _ in range(64):
+            status, answer = self.request("/api/analyze", body, timeout=timeout)
+            if status != 200 or answer.get("status") != "reading":
+                break
+        return status, answer
+
     def stop(self) -> None:
         stop_process(self.proc)
         self._log.close()

@@ -156,7 +156,7 @@ def retune(out: Path, select, training_record: dict) -> dict:
     provisional = {"ids": IDS, "max_tokens": MAX_TOKENS, "thresholds": {i: 0.5 for i in IDS},
                    "high": {i: 0.9 for i in IDS}, "files_sha256": files}
     (out / "detector.json").write_text(json.dumps(provisional), encoding="utf-8")
-    probs = ClauseEncoder(out)._run([e.text for e in select])
+    probs = np.stack(ClauseEncoder(out).probabilities([e.text for e in select]))
     y, m = targets(select)
     thr = choose_thresholds(probs, y, m, IDS)
     figures = macro_f1(probs, y, m, IDS, thr)

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from .cache import AnalysisCache, request_key
@@ -19,6 +20,12 @@ from .segment import Clause, segment
 
 log = logging.getLogger(__name__)
 
+# How often a caller asks again while an analysis says "reading". Every request reads at least one
+# clause and the model reads at most detect.MAX_MODEL_CLAUSES of a page, so the count is bounded
+# anyway; this is the safety net (the extension keeps the same number in background/server.js).
+READING_ROUNDS = 64
+READING_PAGES = 8
+
 
 @dataclass(slots=True)
 class Analysis:
@@ -28,9 +35,11 @@ class Analysis:
     grade: dict | None  # None when the page was not graded (see `status`)
     document: dict
     warnings: list[str] = field(default_factory=list)
-    # "analysed", or why there is no grade: "unsupported_language" | "not_a_policy" (screen.py)
+    # "analysed", or why there is no grade: "unsupported_language" | "not_a_policy" (screen.py), or
+    # "reading": the request's model budget ran out; the same request again reads on (detect.Reading)
     status: str = "analysed"
     screening: dict = field(default_factory=dict)
+    progress: dict | None = None  # {"read": clauses, "of": clauses} while status is "reading"
 
 
 def content_hash(text: str) -> str:
@@ -48,6 +57,12 @@ class Analyzer:
         self.max_chars: int | None = None
         # CPU seconds one analysis may spend (limits.Budget); None (the CLI, evaluation) is no cap.
         self.cpu_seconds: float | None = None
+        # Tokens the model may read per request (ClauseEncoder.cost); None (the CLI, evaluation)
+        # reads the page whole. The server sets it (limits.cap_extraction).
+        self.model_budget: int | None = None
+        # Pages part read (status "reading"), by request key: the next request reads on without
+        # extracting, screening and splitting the page again. A few pages: one per open tab at most.
+        self._reading: OrderedDict[str, tuple] = OrderedDict()
 
     @property
     def rules(self):
@@ -62,15 +77,19 @@ class Analyzer:
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        analysis = self._analyze(html=html, text=text, url=url, title=title, pdf=pdf, gate=gate)
-        self.cache.put(key, analysis)
+        analysis = self._analyze(html=html, text=text, url=url, title=title, pdf=pdf, gate=gate, key=key)
+        if analysis.status != "reading":  # a part read is asked again, and must read on
+            self.cache.put(key, analysis)
         return analysis
 
     def _analyze(self, *, html: str | None, text: str | None, url: str, title: str, pdf: bytes | None = None,
-                 gate: bool = False) -> Analysis:
+                 gate: bool = False, key: str = "") -> Analysis:
         started = time.monotonic()
         # The server's request budget when there is one (it also covers the diff), else our own.
         budget = current_budget.get() or (Budget(self.cpu_seconds, self.max_seconds) if self.cpu_seconds else None)
+        begun = self._reading.pop(key, None)
+        if begun is not None:  # read on: the page was extracted, screened and split last time
+            return self._detect(key, *begun, url=url, title=title, started=started, budget=budget)
         check = budget.check if budget is not None else None
         cpu_check = budget.check_cpu if budget is not None else None
         if self.max_chars is not None and text is not None:
@@ -98,12 +117,23 @@ class Analyzer:
             check_clause_count(len(clauses))
         if check:
             check("splitting clauses")
+        return self._detect(key, extracted, screening, clauses, url=url, title=title, started=started, budget=budget)
+
+    def _detect(self, key: str, extracted: Extracted, screening, clauses: list[Clause], *, url: str, title: str,
+                started: float, budget: Budget | None) -> Analysis:
         deadline = started + self.max_seconds if self.max_seconds else None
-        findings, warnings = self.detector.scan(extracted.text, clauses, deadline=deadline, check=check,
-                                                cpu_check=cpu_check)
+        reading = self.detector.read(extracted.text, clauses, model_budget=self.model_budget, deadline=deadline,
+                                     check=budget.check if budget else None,
+                                     cpu_check=budget.check_cpu if budget else None)
         document = self._document(extracted, clauses, url, title, screening.language)
-        return Analysis(extracted.text, clauses, findings, grade(findings), document, warnings,
-                        screening=screening.to_dict())
+        if not reading.complete:
+            self._reading[key] = (extracted, screening, clauses)
+            while len(self._reading) > READING_PAGES:
+                self._reading.popitem(last=False)
+            return Analysis(extracted.text, clauses, [], None, document, reading.warnings, status="reading",
+                            screening=screening.to_dict(), progress={"read": reading.read, "of": reading.of})
+        return Analysis(extracted.text, clauses, reading.findings, grade(reading.findings), document,
+                        reading.warnings, screening=screening.to_dict())
 
     @staticmethod
     def _document(extracted: Extracted, clauses: list[Clause], url: str, title: str, language: str) -> dict:

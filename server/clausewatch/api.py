@@ -165,6 +165,16 @@ def unanswered_payload(analysis, url: str, vendor, doc_type) -> dict:
     }
 
 
+def reading_payload(analysis) -> dict:
+    """The model's budget for this request ran out before the page's end: no grade, nothing
+    stored, and the same request again reads on from there (detect.Reading)."""
+    progress = analysis.progress
+    return {"status": "reading", "progress": progress, "grade": None, "findings": [], "changes": None,
+            "document": analysis.document, "warnings": analysis.warnings,
+            "message": (f"Read {progress['read']:,} of {progress['of']:,} clauses so far; "
+                        "send the same request again to read on.")}
+
+
 @bp.post("/analyze")
 def analyze():
     req = _validated(_json_body())
@@ -183,6 +193,8 @@ def analyze():
         raise ApiError("analysis_timeout", str(exc), 503) from None
     finally:
         current_budget.reset(token)
+    if analysis.status == "reading":
+        return jsonify(reading_payload(analysis))
     if analysis.status != "analysed":
         return jsonify(unanswered_payload(analysis, req["url"], vendor, doc_type))
     stored = s.store.record(analysis, url=req["url"], vendor=vendor.id if vendor and doc_type else None,

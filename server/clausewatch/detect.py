@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +52,22 @@ MAX_MODEL_CLAUSES = int(os.environ.get("CLAUSEWATCH_MODEL_MAX_CLAUSES", "1000"))
 # warning): redos.py's load-time check cannot prove a pattern fast, and one slow rule would
 # otherwise cost this much on every clause of every page. Built-in rules take microseconds.
 USER_RULE_CLAUSE_SECONDS = 0.1
+# Rule hits kept per (category, clause text), as the encoder keeps its probabilities (_hit).
+HIT_CACHE_SIZE = 50_000
+
+
+@dataclass(slots=True)
+class Reading:
+    """What one pass over a page found. `read` < `of` when the request's model budget ran out
+    first: the caller asks again and the encoder's cache carries it on from where it stopped."""
+    findings: list[Finding]
+    warnings: list[str]
+    read: int
+    of: int
+
+    @property
+    def complete(self) -> bool:
+        return self.read >= self.of
 
 
 @dataclass(slots=True)
@@ -71,14 +89,25 @@ class Detector:
         self.user_rules = [r for r in rules if r.user]
         self.rules = rules
         self._base = {r.id: r.severity for r in rules}
+        self._hits: OrderedDict[tuple[str, str], tuple | None] = OrderedDict()
+        self._hits_lock = threading.Lock()
 
     def scan(self, text: str, clauses: list[Clause], deadline: float | None = None, check=None,
              cpu_check=None):
+        """Findings (ordered by position, worst first within a clause) and warnings, the whole page read."""
+        reading = self.read(text, clauses, deadline=deadline, check=check, cpu_check=cpu_check)
+        return reading.findings, reading.warnings
+
+    def read(self, text: str, clauses: list[Clause], *, model_budget: int | None = None,
+             deadline: float | None = None, check=None, cpu_check=None) -> Reading:
         """Findings (ordered by position, worst first within a clause) and warnings.
 
-        `deadline` (monotonic seconds) and `check` (the request's budget, limits.Budget.check) are
-        tested per clause and raise when spent; once the model has read the page only `cpu_check`
-        (Budget.check_cpu) is, so a busy machine does not throw a finished reading away."""
+        `model_budget` (tokens, ClauseEncoder.cost) bounds what the model reads in this call; when
+        it runs out, the Reading is incomplete and holds no findings: a part of a page is no
+        grade. `deadline` (monotonic seconds) and `check` (the request's budget,
+        limits.Budget.check) are tested per clause and raise when spent; once the model has read
+        the page only `cpu_check` (Budget.check_cpu) is, so a busy machine does not throw a
+        finished reading away."""
         bodies, spans = [], []
         for c in clauses:
             if c.kind == "heading":
@@ -97,13 +126,20 @@ class Detector:
                                 f"{self.max_model_clauses:,} and left the rest unread")
                 scored = scored[:self.max_model_clauses]
             _check(deadline, check)
-            probs = self._probabilities([b for _, b in scored])
+            probs = self._probabilities([b for _, b in scored], model_budget)
             for (clause, body), p in zip(scored, probs):
+                if p is None:
+                    continue
                 # The model's work is done: only the CPU budget of the rules still to run counts
                 # now; a wall-clock stop here would throw away a finished analysis on a busy machine.
                 _check(None, cpu_check)
                 for shown in self.shown(p):
                     findings.append(self._finding(clause, body, shown, warnings))
+            read = sum(p is not None for p in probs)
+            if read < len(scored):
+                # The rules of what was read ran all the same: their hits are kept (_hit), so the
+                # request that finishes the page does not pay for the whole page's rules at once.
+                return Reading([], warnings, read, len(scored))
         else:
             for clause, body in zip(spans, bodies):
                 _check(deadline, check)
@@ -125,7 +161,25 @@ class Detector:
                     findings.append(f)
         findings = _one_per_category(findings, {r.id for r in self.user_rules})
         findings.sort(key=lambda f: (f.start, SEVERITY_RANK[f.severity], f.category))
-        return findings, warnings
+        return Reading(findings, warnings, len(spans), len(spans))
+
+    def _hit(self, category: str, clause: Clause, body: str, warnings: list[str]):
+        """_best_hit of the category's built-in rules, kept per clause text: a page read over
+        several requests (detect.Reading) pays for each clause's rules once, not once per request,
+        and a page seen again pays nothing."""
+        key = (category, body)
+        with self._hits_lock:
+            if key in self._hits:
+                self._hits.move_to_end(key)
+                return self._hits[key]
+        said = len(warnings)
+        hit = _best_hit(self.builtin.get(category, []), clause, body, warnings, self.timeout)
+        if len(warnings) == said:  # a search that timed out may not time out next time
+            with self._hits_lock:
+                self._hits[key] = hit
+                while len(self._hits) > HIT_CACHE_SIZE:
+                    self._hits.popitem(last=False)
+        return hit
 
     def _switch_off(self, rule: Rule, spent: float, warnings: list[str]) -> None:
         # Two requests may find the same rule slow at once: the second has nothing left to do.
@@ -138,22 +192,29 @@ class Detector:
         warnings.append(message)
         log.warning(message)
 
-    def _probabilities(self, bodies: list[str]):
-        """Per clause, the model's probabilities; a clause framed as "By using X, you agree that
-        ..." is also read without its frame, and each id takes the surer reading. The frame is
-        what `contract_by_using` is about, but it drowns what follows: "By using Copilot, you grant
-        us ... rights ... to others" read whole is only a contract-by-using clause to the model."""
-        mains = [_main_clause(b) for b in bodies]
-        extra = [m for m in mains if m is not None]
-        probs = self.encoder.probabilities(bodies + extra)
-        out, k = [], len(bodies)
+    def _probabilities(self, bodies: list[str], budget: int | None = None):
+        """Per clause, the model's probabilities (None where `budget` left it unread); a clause
+        framed as "By using X, you agree that ..." is also read without its frame, and each id
+        takes the surer reading. The frame is what `contract_by_using` is about, but it drowns what
+        follows: "By using Copilot, you grant us ... rights ... to others" read whole is only a
+        contract-by-using clause to the model."""
+        texts, parts = [], []
+        for body in bodies:  # each clause's readings side by side, so a budget cuts between clauses
+            main = _main_clause(body)
+            parts.append(len(texts))
+            texts += [body] if main is None else [body, main]
+        probs = self.encoder.probabilities(texts, budget)
         by_use = self.encoder.ids.index("contract_by_using")
-        for n, main in enumerate(mains):
-            p = probs[n]
-            if main is not None:
-                p = np.maximum(p, probs[k])
-                p[by_use] = probs[n][by_use]
-                k += 1
+        out = []
+        for first, end in zip(parts, parts[1:] + [len(texts)]):
+            whole, mains = probs[first], probs[first + 1:end]
+            if whole is None or any(m is None for m in mains):
+                out.append(None)
+                continue
+            p = whole
+            for main in mains:
+                p = np.maximum(p, main)
+                p[by_use] = whole[by_use]
             out.append(p)
         return out
 
@@ -175,7 +236,8 @@ class Detector:
 
     def _finding(self, clause: Clause, body: str, shown: Shown, warnings: list[str]) -> Finding:
         cat = CATEGORIES[shown.category]
-        f = _first_hit(self.builtin.get(shown.category, []), clause, body, warnings, self.timeout)
+        hit = self._hit(shown.category, clause, body, warnings)
+        f = None if hit is None else _at(clause, body, *hit)
         escalated = False
         if f is None:
             f = Finding(id=f"model:{cat.id}@{clause.start}", category=cat.id, severity=cat.severity,
@@ -218,6 +280,13 @@ def _check(deadline: float | None, check=None) -> None:
 def _first_hit(rules: list[Rule], clause: Clause, body: str, warnings: list[str],
                timeout: float) -> Finding | None:
     """The worst finding any of these rules makes on the clause (rules of one category)."""
+    hit = _best_hit(rules, clause, body, warnings, timeout)
+    return None if hit is None else _at(clause, body, *hit)
+
+
+def _best_hit(rules: list[Rule], clause: Clause, body: str, warnings: list[str], timeout: float):
+    """(rule, span within the clause, severity) of the worst hit, or None: nothing in it depends
+    on where the clause stands, so it can be kept for the same text elsewhere."""
     best = None
     for rule in rules:
         try:
@@ -227,14 +296,19 @@ def _first_hit(rules: list[Rule], clause: Clause, body: str, warnings: list[str]
             continue
         if hit is None:
             continue
-        (s, e), severity = hit
-        if best is not None and SEVERITY_RANK[best.severity] <= SEVERITY_RANK[severity]:
+        span, severity = hit
+        if best is not None and SEVERITY_RANK[best[2]] <= SEVERITY_RANK[severity]:
             continue
-        best = Finding(id=f"{rule.id}@{clause.start}", category=rule.category, severity=severity,
-                       polarity=rule.polarity, title=rule.title, explanation=rule.message, quote=body,
-                       match=body[s:e], rule=rule.id, start=clause.start, end=clause.end,
-                       match_start=clause.start + s, match_end=clause.start + e)
+        best = (rule, span, severity)
     return best
+
+
+def _at(clause: Clause, body: str, rule: Rule, span: tuple[int, int], severity: str) -> Finding:
+    s, e = span
+    return Finding(id=f"{rule.id}@{clause.start}", category=rule.category, severity=severity,
+                   polarity=rule.polarity, title=rule.title, explanation=rule.message, quote=body,
+                   match=body[s:e], rule=rule.id, start=clause.start, end=clause.end,
+                   match_start=clause.start + s, match_end=clause.start + e)
 
 
 def _one_per_category(findings: list[Finding], user_rules: set[str]) -> list[Finding]:

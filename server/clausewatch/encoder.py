@@ -19,6 +19,10 @@ import numpy as np
 
 DETECTOR_DIR = Path(__file__).with_name("detector")
 CACHE_SIZE = 50_000  # clause texts; about 250 bytes of floats each, so ~15 MB at most
+# What one inference costs beyond its tokens, in tokens: onnxruntime's fixed cost per call is about
+# what 16 tokens of a clause cost (bench/adversarial.md measures tokens and CPU together).
+CALL_COST_TOKENS = 16
+TOKENIZE_SLICE = 32
 
 
 class ModelError(RuntimeError):
@@ -64,7 +68,11 @@ class ClauseEncoder:
         # is mostly the clauses of its previous version.
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
-    def probabilities(self, texts: list[str]) -> list[np.ndarray]:
+    def probabilities(self, texts: list[str], budget: int | None = None) -> list[np.ndarray | None]:
+        """Probabilities per text, or None for a text left unread because `budget` (in tokens, see
+        `cost`) ran out. Texts are read in order and a cached text costs nothing, so asking again
+        with the same texts and budget reads on where the last call stopped. At least one text is
+        read per call, so a caller that repeats always finishes."""
         out: list[np.ndarray | None] = [None] * len(texts)
         todo: dict[str, list[int]] = {}
         for n, text in enumerate(texts):
@@ -76,21 +84,42 @@ class ClauseEncoder:
             else:
                 todo.setdefault(key, []).append(n)
         if todo:
-            keys = list(todo)
-            for key, probs in zip(keys, self._run(keys)):
+            keys, encoded = self._encode_within(list(todo), budget)
+            for key, probs in zip(keys, self._run(encoded)):
                 for n in todo[key]:
                     out[n] = probs
                 self._cache[key] = probs
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
-        return out  # type: ignore[return-value]
+        return out
 
-    def _run(self, texts: list[str]) -> np.ndarray:
+    def _encode_within(self, keys: list[str], budget: int | None) -> tuple[list[str], list[list[int]]]:
+        """The first texts whose reading fits `budget` (at least one), with their token ids.
+        Tokenised a slice at a time: the tokenizer reads a whole text before truncating it, so a
+        page of long clauses would otherwise cost more to tokenise than the budget lets us read."""
+        if budget is None:
+            return keys, [e.ids for e in self.tokenizer.encode_batch(keys, add_special_tokens=True)]
+        taken: list[list[int]] = []
+        spent = 0
+        for first in range(0, len(keys), TOKENIZE_SLICE):
+            for ids in (e.ids for e in self.tokenizer.encode_batch(keys[first:first + TOKENIZE_SLICE],
+                                                                  add_special_tokens=True)):
+                spent += self.cost(len(ids))
+                if taken and spent > budget:
+                    return keys[:len(taken)], taken
+                taken.append(ids)
+        return keys, taken
+
+    @staticmethod
+    def cost(tokens: int) -> int:
+        """What reading one clause of `tokens` tokens costs, in tokens: the unit of a request's model budget."""
+        return tokens + CALL_COST_TOKENS
+
+    def _run(self, encoded: list[list[int]]) -> np.ndarray:
         """One clause per call, unpadded. The int8 model quantises its activations with one scale
         per call, so a clause scored in a batch would depend on its neighbours (up to 0.03 in
         probability): one at a time, the same clause always gets the same answer."""
-        result = np.zeros((len(texts), len(self.ids)), dtype=np.float32)
-        encoded = [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=True)]
+        result = np.zeros((len(encoded), len(self.ids)), dtype=np.float32)
 
         def score(first: int, step: int) -> None:
             for n in range(first, len(encoded), step):
@@ -100,7 +129,7 @@ class ClauseEncoder:
 
         # Scored on threads of their own, never on the request's: the request's CPU budget
         # (limits.Budget) guards the stages that hostile input can make superlinear, while the
-        # model's cost is linear and bounded by detect.MAX_MODEL_CLAUSES instead.
+        # model's cost is linear and bounded in tokens per request (the `budget` above).
         step = min(self.threads, len(encoded)) or 1
         workers = [threading.Thread(target=score, args=(k, step), name="clausewatch-encoder") for k in range(step)]
         for t in workers:

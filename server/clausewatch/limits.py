@@ -36,6 +36,10 @@ MAX_TEXT_CHARS = int(os.environ.get("CLAUSEWATCH_MAX_TEXT_CHARS", str(1_000_000)
 # we know costs about 0.1 s; bench/adversarial.md has what hostile pages cost under this cap.
 # Decoding, storing and answering a page cost up to half a second more, outside this budget.
 REQUEST_CPU_SECONDS = float(os.environ.get("CLAUSEWATCH_REQUEST_CPU_SECONDS", "1.0"))
+# Tokens the clause encoder may read per request (ClauseEncoder.cost: a clause's tokens + 16), about
+# 0.5 s of CPU here on a quiet machine. About 5 in 6 real pages fit in one request; a longer one is read over a few
+# requests (the extension asks again while the answer says "reading"), each within this bound.
+MODEL_TOKENS_PER_REQUEST = int(os.environ.get("CLAUSEWATCH_MODEL_TOKENS", "8000"))
 # 10x the clauses of the longest real policy we know; 400 KB of "1. " made 65,000 of them.
 MAX_CLAUSES = int(os.environ.get("CLAUSEWATCH_MAX_CLAUSES", str(20_000)))
 # Waiting for a free worker (other requests are extracting) and for a new worker to import.
@@ -299,4 +303,5 @@ def cap_extraction(analyzer, pool: ExtractionPool | None = None, max_chars: int 
     analyzer.extract_html = (pool or shared_pool()).extract_html
     analyzer.max_chars = MAX_TEXT_CHARS if max_chars is None else max_chars
     analyzer.cpu_seconds = REQUEST_CPU_SECONDS
+    analyzer.model_budget = MODEL_TOKENS_PER_REQUEST
     return analyzer

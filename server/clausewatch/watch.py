@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 from datetime import datetime, timedelta, timezone
 
+from .analyze import READING_ROUNDS
 from .extract import ExtractionError
 from .fetch import CONCURRENCY, NETWORK_ERRORS, FetchError, fetch, reachable
 from .match import MatchTimeout
@@ -99,8 +100,15 @@ class Watcher:
                          allow_private=s.settings.fetch_allow_private)
             is_html = not page.content_type.lower().startswith("text/plain")
             with self._analysing:
-                analysis = s.analyzer.analyze(html=page.text if is_html else None,
-                                              text=None if is_html else page.text, url=job.url, gate=True)
+                # A long policy is read over several rounds of the model's per-request budget,
+                # as the extension does it.
+                for _ in range(READING_ROUNDS):
+                    analysis = s.analyzer.analyze(html=page.text if is_html else None,
+                                                  text=None if is_html else page.text, url=job.url, gate=True)
+                    if analysis.status != "reading":
+                        break
+            if analysis.status == "reading":
+                return Outcome(job, "failed", error="the policy is too long to read in full")
             if analysis.status != "analysed":  # not English or not a policy: no grade to keep (screen.py)
                 return Outcome(job, "failed", error=analysis.screening["message"])
             stored = s.store.record(analysis, url=job.url, vendor=job.vendor, doc_type=job.doc_type, source="watch")

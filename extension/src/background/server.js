@@ -47,8 +47,25 @@ export async function call(path, { method = "GET", body, server } = {}) {
     { status: response.status, code: error.code ?? "", server });
 }
 
+// The server reads a long page over several requests, each within its CPU budget: while the
+// answer says "reading", the same request again reads on from where the last stopped. Every
+// request reads at least one clause, so this ends; the cap matches the server's READING_ROUNDS.
+export const READING_ROUNDS = 64;
+
+async function analyzeWhole(payload) {
+  const post = (body) => call("/api/analyze", { method: "POST", body });
+  let data = await post(payload);
+  for (let round = 1; data?.status === "reading" && round < READING_ROUNDS; round++) {
+    data = await post(payload);
+  }
+  if (data?.status === "reading") {
+    throw new ServerError("http", "This page is too long for clausewatch to read in full.", { code: "too_long" });
+  }
+  return data;
+}
+
 export const api = {
-  analyze: (payload) => call("/api/analyze", { method: "POST", body: payload }),
+  analyze: (payload) => analyzeWhole(payload),
   vendors: () => call("/api/vendors"),
   site: (host) => call(`/api/site?host=${encodeURIComponent(host)}`),
   seen: (host) => call("/api/site/seen", { method: "POST", body: { host } }),
