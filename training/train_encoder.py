@@ -187,6 +187,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--unfair-negatives", type=float, default=0.35)
     ap.add_argument("--max-steps", type=int, default=0, help="stop each epoch early (smoke runs only)")
+    ap.add_argument("--init", type=Path,
+                    help="start from the best_state.pt of an earlier run (its hash goes into the record)")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--retune", action="store_true",
                     help="only choose the thresholds of the model already in --out again (new labels, new scoring)")
@@ -221,6 +223,8 @@ def main() -> None:
     pos_weight = torch.tensor(np.clip(np.sqrt(neg / np.maximum(pos, 1)), 1, 8), dtype=torch.float32, device=device)
 
     model = Detector(args.base, len(IDS)).to(device)
+    if args.init is not None:  # fine-tuned further on new labels: cheaper than from the base again
+        model.load_state_dict(torch.load(args.init, map_location=device))
     # The word-embedding matrix is half the parameters; a few thousand sentences cannot move it
     # usefully, and AdamW's update of it is most of a CPU step.
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -269,6 +273,7 @@ def main() -> None:
     export(model, args.base / "tokenizer.json", args.out)
     retune(args.out, select, {
         "seed": args.seed, "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
+        "init": {"file": args.init.name, "sha256": sha256(args.init)} if args.init is not None else None,
         "unfair_negatives": args.unfair_negatives, "device": device,
         "examples": dict(Counter(f"{e.source.split('/')[0]}:{e.split}" for e in pool)),
         "train_used": len(train), "selection": len(select), "history": history})
