@@ -185,16 +185,24 @@ def test_rules_check_passes_on_the_shipped_rules():
     assert result.output.strip().endswith("0 problems")
 
 
-def test_rules_check_fails_on_a_rule_whose_example_does_not_match(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name, rule, reported", [
+    ("bad", "category: data_sale\nmessage: m\npatterns: ['\\bsell\\b']\n"
+            "examples:\n  match: ['we sell', 'we sell it', 'they buy']\n  no_match: ['a', 'b', 'c']\n",
+     "bad.yaml: examples.match: does not match: 'they buy'"),
+    # every example passes, but the second pattern could be deleted without any of them noticing
+    ("loose", "category: data_sale\nmessage: m\npatterns: ['\\bsell\\b', '\\bsell\\w*\\W+data\\b']\n"
+              "examples:\n  match: ['we sell', 'we sell data', 'we sell it']\n  no_match: ['a', 'b', 'c']\n",
+     "loose.yaml: patterns[1]: no example needs it"),
+])
+def test_rules_check_fails_on_a_rule_its_examples_do_not_test(tmp_path, monkeypatch, name, rule, reported):
     rules = tmp_path / "rules"
     rules.mkdir()
-    (rules / "bad.yaml").write_text(
-        "category: data_sale\nmessage: m\npatterns: ['\\bsell\\b']\n"
-        "examples:\n  match: ['we sell', 'we sell it', 'they buy']\n  no_match: ['a', 'b', 'c']\n")
+    (rules / f"{name}.yaml").write_text(rule)
     monkeypatch.setenv("CLAUSEWATCH_RULES_DIR", str(rules))
     result = CliRunner().invoke(main, ["rules", "check"])
     assert result.exit_code == 1
-    assert "bad.yaml: examples.match: does not match: 'they buy'" in result.output
+    assert reported in result.output
+    assert result.output.strip().endswith("1 problems")
 
 
 def write_jsonl(path: Path, rows):

@@ -135,14 +135,14 @@ def rules():
 @rules.command("check")
 def rules_check():
     """Run every rule's examples and lint the rules; exit 1 on any problem."""
-    from .rulecheck import check_rule
+    from .rulecheck import rule_problems
     from .rules import RuleError, load_rules
     settings = Settings.from_env()
     try:
         loaded, warnings = load_rules(settings.rules_dir, settings.user_rules_dir)
     except RuleError as exc:
         raise click.ClickException(str(exc)) from None
-    problems = [p for rule in loaded for p in check_rule(rule, backtracking=True)]
+    problems = [p for rule in loaded for p in rule_problems(rule, backtracking=True)]
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
     for p in problems:
