@@ -32,7 +32,7 @@ class LiveServer:
         env.update({"CLAUSEWATCH_DATA_DIR": str(self.data_dir), "XDG_CONFIG_HOME": str(tmp / "config"),
                     "CLAUSEWATCH_EXTENSION_IDS": TEST_EXTENSION_ID, **env_overrides})
         exe = Path(sys.executable).with_name("clausewatch")
-        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch.cli"]
+        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch"]
         self.log_path = tmp / "server.log"
         self._log = open(self.log_path, "w+", encoding="utf-8")
         self.proc = subprocess.Popen(cmd + ["serve", "--port", str(self.port), "--no-watch"], env=env,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from clausewatch.config import Settings
-from clausewatch.rulecheck import check_rule
-from clausewatch.rules import load_rules
-from clausewatch.taxonomy import CATEGORIES
+from clausewatch.settings import Settings
+from clausewatch.core.rulecheck import check_rule
+from clausewatch.core.rules import load_rules
+from clausewatch.core.taxonomy import CATEGORIES
 
 RULES, _ = load_rules(Settings().rules_dir)
 
