@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from ..core.analyze import Analyzer
 from ..services import Services, build_analyzer, open_services
 from ..settings import Settings
+from ..vendors.watcher import Watcher
 from . import api, reader_export, reader_view
 from .errors import error
 from .extraction_pool import cap_extraction
@@ -54,7 +55,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if services is None:
         services = open_services(settings, analyzer or build_server_analyzer(settings))
     elif services.watcher is None:
-        from ..vendors.watcher import Watcher
         services.watcher = Watcher(services)
     app.extensions["clausewatch"] = services
 
