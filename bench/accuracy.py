@@ -31,10 +31,11 @@ sys.path.insert(0, str(REPO / "server"))
 sys.path.insert(0, str(REPO / "training"))
 from data import our_rows, tosdr  # noqa: E402
 
-from clausewatch.analyze import Analyzer  # noqa: E402
-from clausewatch.detect import MIN_WORDS  # noqa: E402
-from clausewatch.config import Settings  # noqa: E402
-from clausewatch.evaluate import evaluate  # noqa: E402
+from clausewatch.core.analyze import Analyzer  # noqa: E402
+from clausewatch.core.detect import MIN_WORDS  # noqa: E402
+from clausewatch.core.evaluate import evaluate  # noqa: E402
+from clausewatch.services import build_analyzer  # noqa: E402
+from clausewatch.settings import Settings  # noqa: E402
 
 
 def jsonl(path: Path) -> list[dict]:
@@ -85,7 +86,7 @@ def main() -> None:
     ap.add_argument("--sealed", action="store_true", help="also score the sealed test (once per release)")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "accuracy.md")
     args = ap.parse_args()
-    analyzer = Analyzer.from_settings(Settings())
+    analyzer = build_analyzer(Settings.from_env())  # CLAUSEWATCH_NO_MODEL=1: the rules alone
     model = analyzer.detector.encoder
     sets = [("Selection set: our labels, selection services (epochs and thresholds chosen on it)",
              selection_rows()),

@@ -79,7 +79,7 @@ class Server:
         env.update({"CLAUSEWATCH_DATA_DIR": str(tmp / "data"), "XDG_CONFIG_HOME": str(tmp / "config"),
                     "CLAUSEWATCH_EXTENSION_IDS": EXT_ID})
         exe = Path(sys.executable).with_name("clausewatch")
-        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch.cli"]
+        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch"]
         self.proc = subprocess.Popen(cmd + ["serve", "--port", str(self.port), "--no-watch"], env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(600):  # 60 s at most

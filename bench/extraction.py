@@ -42,7 +42,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "server"))
-from clausewatch.extract import extract_html  # noqa: E402
+from clausewatch.core.extract import extract_html  # noqa: E402
 
 PAGES = REPO.parent / "shared" / "data" / "pages"
 WORD = re.compile(r"[^\W_]+", re.UNICODE)

@@ -1,4 +1,4 @@
-"""How the policy check (server/clausewatch/policycheck.py) does on real policies and non-policies.
+"""How the policy check (server/clausewatch/core/policycheck.py) does on real policies and non-policies.
 
     PYTHONPATH=server python bench/policy_check.py            # writes bench/policy_check.md
 
@@ -19,8 +19,8 @@ OUT = REPO / "bench" / "policy_check.md"
 
 
 def screened(path: Path):
-    from clausewatch.extract import extract_html
-    from clausewatch.screen import screen
+    from clausewatch.core.extract import extract_html
+    from clausewatch.core.screen import screen
     ex = extract_html(path.read_text(encoding="utf-8", errors="replace"))
     return screen(ex.text, ex.blocks, ex.title)
 

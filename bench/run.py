@@ -102,7 +102,7 @@ def load_texts(limit: int | None) -> list[str]:
         rows = [json.loads(line) for line in index.read_text().splitlines() if line.strip()]
         texts = [(SHARED / r["path"]).read_text(encoding="utf-8", errors="replace") for r in rows]
     else:
-        from clausewatch.extract import extract_html
+        from clausewatch.core.extract import extract_html
         texts = [extract_html(html).text for _, html in load_pages(None)]
     return texts[:limit] if limit else texts
 
@@ -133,8 +133,8 @@ def own_rss_kb(pid: int) -> int:
 # ---------------------------------------------------------------- in process
 
 def make_app(data_dir: Path):
-    from clausewatch.app import create_app
-    from clausewatch.config import Settings
+    from clausewatch.web.app import create_app
+    from clausewatch.settings import Settings
     settings = Settings.from_env(data_dir=data_dir, watch=False)
     settings.extension_ids = [*settings.extension_ids, EXT_ID]
     settings.user_rules_dir = data_dir / "no-user-rules"
@@ -144,7 +144,7 @@ def make_app(data_dir: Path):
 def bench_ratio(pages, repeats: int) -> dict:
     """Full /api/analyze in process over trafilatura alone, per page."""
     import trafilatura
-    from clausewatch import extract
+    from clausewatch.core import extract
     options = getattr(extract, "OPTIONS", None)
     with tempfile.TemporaryDirectory(prefix="cw-bench-") as tmp:
         app = make_app(Path(tmp))
@@ -192,10 +192,10 @@ def bench_ratio(pages, repeats: int) -> dict:
 
 def bench_stages(pages) -> dict:
     """Where the time of one analysis goes, stage by stage (in process, no worker)."""
-    from clausewatch.analyze import Analyzer
-    from clausewatch.config import Settings
-    from clausewatch.extract import ExtractionError, extract_html
-    analyzer = Analyzer.from_settings(Settings.from_env())
+    from clausewatch.core.extract import ExtractionError, extract_html
+    from clausewatch.services import build_analyzer
+    from clausewatch.settings import Settings
+    analyzer = build_analyzer(Settings.from_env())
     analyzer.detector.warm()
     totals = {"extract_html": 0.0, "segment": 0.0, "detect": 0.0}
     for _, html in pages:
@@ -211,9 +211,9 @@ def bench_stages(pages) -> dict:
 
 def bench_length(texts, sizes, repeats: int) -> dict:
     """Analysis time of plain text of growing length (no cache, no caps), for linearity."""
-    from clausewatch.analyze import Analyzer
-    from clausewatch.config import Settings
-    analyzer = Analyzer.from_settings(Settings.from_env())
+    from clausewatch.services import build_analyzer
+    from clausewatch.settings import Settings
+    analyzer = build_analyzer(Settings.from_env())
     analyzer.detector.warm()
     analyzer.max_seconds = None
     pool = "\n\n".join(texts)
@@ -239,13 +239,13 @@ def bench_length(texts, sizes, repeats: int) -> dict:
 
 def _stages_of_text(analyzer, text: str) -> dict:
     """One analysis of `text`, stage by stage: which of them bends the line."""
-    from clausewatch.extract import extract_text
+    from clausewatch.core.extract import extract_text
     return _timed_stages(analyzer, extract_text, text, "extract_text")
 
 
 def _timed_stages(analyzer, extract, content: str, first: str) -> dict:
     """Seconds spent in each stage of one analysis, the extraction named `first`."""
-    from clausewatch.segment import segment
+    from clausewatch.core.segment import segment
     t0 = NOW()
     ex = extract(content)
     t1 = NOW()
@@ -271,7 +271,7 @@ def start_server(data_dir: Path):
     env = dict(os.environ, CLAUSEWATCH_EXTENSION_IDS=EXT_ID, CLAUSEWATCH_WATCH="0",
                CLAUSEWATCH_USER_RULES_DIR=str(data_dir / "no-user-rules"))
     exe = Path(sys.executable).with_name("clausewatch")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch"]
     t = NOW()
     proc = subprocess.Popen([*cmd, "serve", "--port", str(port), "--data-dir", str(data_dir), "--no-watch"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)

@@ -13,7 +13,7 @@ import statistics
 import time
 from pathlib import Path
 
-from clausewatch.vendors import load_vendors
+from clausewatch.vendors.catalog import load_vendors
 
 REPO = Path(__file__).resolve().parents[1]
 PATH = REPO / "rules" / "vendors.yaml"

@@ -58,7 +58,7 @@ def healthy(base: str) -> bool:
 
 def start_server(port: int) -> subprocess.Popen:
     exe = Path(sys.executable).with_name("clausewatch")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch"]
     proc = subprocess.Popen(cmd + ["serve", "--port", str(port)])
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

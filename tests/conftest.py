@@ -31,9 +31,10 @@ def _isolated_dirs(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def analyzer():
-    from clausewatch.analyze import Analyzer
-    from clausewatch.config import Settings
-    return Analyzer.from_settings(Settings())
+    from clausewatch.services import build_analyzer
+    from clausewatch.settings import Settings
+    # from_env: CLAUSEWATCH_NO_MODEL=1 runs the suite on the rules alone.
+    return build_analyzer(Settings.from_env())
 
 
 TEST_EXTENSION_ID = "abcdefghijklmnopabcdefghijklmnop"
@@ -42,7 +43,7 @@ EXT_ORIGIN = f"chrome-extension://{TEST_EXTENSION_ID}"
 
 @pytest.fixture
 def settings():
-    from clausewatch.config import Settings
+    from clausewatch.settings import Settings
     s = Settings.from_env(watch=False)
     s.extension_ids = [*s.extension_ids, TEST_EXTENSION_ID]
     return s
@@ -50,7 +51,7 @@ def settings():
 
 @pytest.fixture
 def app(settings):
-    from clausewatch.app import create_app
+    from clausewatch.web.app import create_app
     return create_app(settings)
 
 

@@ -41,7 +41,7 @@ class LiveServer:
         env.update({"CLAUSEWATCH_DATA_DIR": str(self.data_dir), "XDG_CONFIG_HOME": str(tmp / "config"),
                     "CLAUSEWATCH_EXTENSION_IDS": TEST_EXTENSION_ID, **env_overrides})
         exe = Path(sys.executable).with_name("clausewatch")
-        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch.cli"]
+        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch"]
         port = free_port()
         self._start(tmp, cmd + ["serve", "--port", str(port), "--no-watch"], env, port)
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from clausewatch.evaluate import evaluate, read_jsonl
+from clausewatch.core.evaluate import evaluate, read_jsonl
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "training"))
 from data import our_rows  # noqa: E402
 
-# Recorded by `bench/accuracy.py` for the model in server/clausewatch/detector/.
+# Recorded by `bench/accuracy.py` for the model in server/clausewatch/core/detector/.
 RECORDED = {
     "selection": {"macro_f1": 0.7542, "critical_high": 0.915},
     "unfair_tos/validation.jsonl": {"macro_f1": 0.5440},

@@ -1,5 +1,5 @@
 """A hostile page cannot tie up the server: every stage of an analysis is linear (or n log n) on the
-shapes that used to be quadratic, one request's CPU is capped as a whole (limits.Budget), a diff has
+shapes that used to be quadratic, one request's CPU is capped as a whole (budget.Budget), a diff has
 a cost cap and is computed once, and health answers while hostile requests run.
 
 No test here times anything: timeouts are hang guards only, far above what the code takes and far
@@ -107,7 +107,7 @@ def test_a_lookalike_rewrite_is_diffed_once_in_budget_and_the_reader_view_reads_
 
 
 def test_the_diff_cost_cap_stops_pairing_and_tells_the_rest_as_added_and_removed():
-    from clausewatch.diff import Cost, align, clause_hash
+    from clausewatch.history.diff import Cost, align, clause_hash
 
     def clauses(text):
         return [{"text": t, "section": "", "start": 0, "end": 0, "hash": clause_hash(t), "findings": []}
@@ -124,7 +124,7 @@ def test_the_diff_cost_cap_stops_pairing_and_tells_the_rest_as_added_and_removed
 
 
 def test_a_request_past_its_cpu_budget_is_a_503_and_stores_nothing(settings):
-    from clausewatch.app import create_app
+    from clausewatch.web.app import create_app
     app = create_app(settings)
     client = app.test_client()
     before = client.get("/api/history", headers={"Origin": EXT_ORIGIN}).get_json()
@@ -138,7 +138,7 @@ def test_a_request_past_its_cpu_budget_is_a_503_and_stores_nothing(settings):
 
 
 def test_raw_text_past_the_cap_is_refused_before_extraction(settings):
-    from clausewatch.app import create_app
+    from clausewatch.web.app import create_app
     app = create_app(settings)
     app.extensions["clausewatch"].analyzer.max_chars = 1000
     r = app.test_client().post("/api/analyze", headers={"Origin": EXT_ORIGIN},
@@ -147,9 +147,9 @@ def test_raw_text_past_the_cap_is_refused_before_extraction(settings):
 
 
 def test_a_page_of_too_many_clauses_is_a_413_and_stores_nothing(settings):
-    from clausewatch.app import create_app
+    from clausewatch.web.app import create_app
     app = create_app(settings)
-    from clausewatch.limits import MAX_CLAUSES, MAX_TEXT_CHARS
+    from clausewatch.core.budget import MAX_CLAUSES, MAX_TEXT_CHARS
     client = app.test_client()
     # A numbered list of real policy sentences, one clause each: it passes the language and policy
     # screening (which runs before segmentation), so it is the clause cap that stops it.
@@ -164,7 +164,7 @@ def test_a_page_of_too_many_clauses_is_a_413_and_stores_nothing(settings):
 
 
 def test_a_diff_lists_at_most_max_items_per_list_and_counts_them_all():
-    from clausewatch.diff import MAX_ITEMS, diff_versions
+    from clausewatch.history.diff import MAX_ITEMS, diff_versions
     text = "\n\n".join(f"Clause {i} says {i * 7919 % 10007} things." for i in range(MAX_ITEMS + 50))
     clauses, pos = [], 0
     for part in text.split("\n\n"):

@@ -9,7 +9,7 @@ import sys
 import pytest
 import yaml
 
-from clausewatch.vendors import load_vendors
+from clausewatch.vendors.catalog import load_vendors
 from conftest import REPO
 
 SCRIPT = REPO / "tools" / "build_vendors.py"
@@ -57,7 +57,7 @@ def test_registrable_domain(host, expected):
 
 @pytest.mark.parametrize("value", ["yes", 1, "false"])
 def test_confirmed_must_be_a_boolean(tmp_path, value):
-    from clausewatch.vendors import VendorError
+    from clausewatch.vendors.catalog import VendorError
     path = tmp_path / "v.yaml"
     path.write_text(yaml.safe_dump({"vendors": [{"id": "a", "name": "A", "domains": ["a.example"],
                                                  "terms": ["https://a.example/t"], "confirmed": value}]}))

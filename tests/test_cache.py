@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from clausewatch.analyze import Analysis, Analyzer
-from clausewatch.cache import AnalysisCache, request_key, size_of
-from clausewatch.detect import Detector
+from clausewatch.core.analyze import Analysis, Analyzer
+from clausewatch.core.cache import AnalysisCache, request_key, size_of
+from clausewatch.core.detect import Detector
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from clausewatch.cli import main
-from clausewatch.taxonomy import SEVERITIES
+from clausewatch.core.taxonomy import SEVERITIES
 from conftest import FIXTURES
 
 ZOOM = FIXTURES / "zoom_terms_2023.html"

@@ -54,7 +54,7 @@ def files(tmp_path):
 
 def run(args, env_extra=None, stdin=b""):
     env = {**os.environ, "PYTHONPATH": str(REPO / "server"), "CLAUSEWATCH_WATCH": "0", **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "clausewatch.cli", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "clausewatch", *args], input=stdin, capture_output=True,
                           env=env, timeout=120)
 
 

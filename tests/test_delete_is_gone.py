@@ -42,9 +42,10 @@ def _v1_history(path, analyzer, text, url):
 
 
 def test_deleting_one_document_leaves_its_text_in_no_file(settings, analyzer):
-    from clausewatch.app import Services, create_app
-    from clausewatch.store import Store
-    from clausewatch.vendors import load_vendors
+    from clausewatch.services import Services
+    from clausewatch.web.app import create_app
+    from clausewatch.history.store import Store
+    from clausewatch.vendors.catalog import load_vendors
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     _v1_history(settings.db_path, analyzer, _policy(GONE, " Version one."), "https://gone.example/terms")
     store = Store(settings.db_path)  # migrates, keeping history.sqlite3.v1.bak

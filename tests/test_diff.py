@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from clausewatch.diff import diff_versions, normalise, word_edits
+from clausewatch.history.diff import diff_versions, normalise, word_edits
 from conftest import FIXTURES
 
 BASE = """1. Acceptance

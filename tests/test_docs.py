@@ -10,7 +10,7 @@ from clausewatch.cli import main
 from conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
-SOURCES = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "server" / "clausewatch").glob("*.py"))
+SOURCES = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "server" / "clausewatch").rglob("*.py"))
 ENV_VARS = sorted(set(re.findall(r"CLAUSEWATCH_[A-Z_]+", SOURCES)))
 
 

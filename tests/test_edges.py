@@ -16,9 +16,10 @@ H = {"Origin": EXT_ORIGIN}
 
 @pytest.fixture
 def client(settings, analyzer):
-    from clausewatch.app import Services, create_app
-    from clausewatch.store import Store
-    from clausewatch.vendors import load_vendors
+    from clausewatch.services import Services
+    from clausewatch.web.app import create_app
+    from clausewatch.history.store import Store
+    from clausewatch.vendors.catalog import load_vendors
     services = Services(settings=settings, analyzer=analyzer, store=Store(settings.db_path),
                         vendors=load_vendors(settings.vendors_path))
     return create_app(settings, services).test_client()
@@ -52,7 +53,8 @@ def test_lone_surrogates_are_replaced_never_a_500(client, body):
     assert "\ufffd" in json.dumps(data, ensure_ascii=False) + view.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path,method", [("/api/site/seen", "POST"), ("/api/site?host=%ED%A0%80", "GET")])
+@pytest.mark.parametrize("path,method", [("/api/site/seen", "POST"), ("/api/site/fetch", "POST"),
+                                         ("/api/site?host=%ED%A0%80", "GET")])
 def test_lone_surrogates_in_a_host_are_a_json_answer(client, path, method):
     r = client.open(path, method=method, headers=H, data=json.dumps({"host": "\ud800.example"}),
                     content_type="application/json")
@@ -84,7 +86,7 @@ def test_our_own_origin_is_refused_on_every_route_but_the_reader_views_delete(cl
     report_id = r.get_json()["report_id"]
     doc = client.get("/api/history", headers=H).get_json()["documents"][0]["id"]
     for method, path in [("POST", "/api/analyze"), ("GET", "/api/history"), ("GET", "/api/vendors"),
-                         ("GET", "/api/site?host=zoom.us"), ("POST", "/api/site/seen"),
+                         ("GET", "/api/site?host=zoom.us"), ("POST", "/api/site/seen"), ("POST", "/api/site/fetch"),
                          ("GET", f"/report/{report_id}"), ("GET", f"/report/{report_id}/export.json"),
                          ("DELETE", f"/api/history?document={doc}"), ("DELETE", "/api/history")]:
         r = client.open(path, method=method, headers={"Origin": SELF}, json={"host": "zoom.us"})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from clausewatch.extract import ExtractionError, extract_html, extract_text
+from clausewatch.core.extract import ExtractionError, extract_html, extract_text
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]

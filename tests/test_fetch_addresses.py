@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from clausewatch.fetch import FetchError, fetch
+from clausewatch.vendors.fetch import FetchError, fetch
 
 
 def policy_handler(seen: list[dict]):

@@ -3,7 +3,7 @@ error a JSON object with a code, and the server still answers /api/health afterw
 
 The bulk goes through Flask's test client (cheap); a smaller batch and the big bodies go over real
 HTTP to the server process as `clausewatch serve` starts it. Extraction and matching are capped in
-time (limits.py, analyze.py): a page that hits a cap gets a 503 or 413, never a hung worker.
+time (web/extraction_pool.py, core/analyze.py): a page that hits a cap gets a 503 or 413, never a hung worker.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ OTHER_ROUTES = st.one_of(
     st.tuples(st.just("DELETE"), st.one_of(_text(20), st.integers(-10, 10**30).map(str)).map(
         lambda d: "/api/history?document=" + quote(d.encode("utf-8", "surrogatepass")))),
     st.tuples(st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
-              st.sampled_from(["/api/analyze", "/api/site/seen", "/api/history", "/api/vendors", "/report/delete",
+              st.sampled_from(["/api/analyze", "/api/site/seen", "/api/site/fetch", "/api/history", "/api/vendors", "/report/delete",
                                "/api/health", "/api/nothing", "/report/x/export.json", "/%00", "/report/%ff"])),
     st.tuples(st.just("GET"), _text(30).map(lambda r: "/report/" + quote(r.encode("utf-8", "surrogatepass"), safe=""))),
 )
@@ -117,18 +117,19 @@ def check(status: int, ctype: str, body: bytes, where: str) -> None:
 @pytest.fixture(scope="module")
 def fuzz_client(analyzer, tmp_path_factory):
     """The app with the time caps on: extraction in worker processes capped at 1.5 s, matching at 3 s."""
-    from clausewatch.app import Services, create_app
-    from clausewatch.config import Settings
-    from clausewatch.limits import ExtractionPool, cap_extraction
-    from clausewatch.store import Store
-    from clausewatch.vendors import load_vendors
+    from clausewatch.services import Services
+    from clausewatch.web.app import create_app
+    from clausewatch.settings import Settings
+    from clausewatch.web.extraction_pool import ExtractionPool, cap_extraction
+    from clausewatch.history.store import Store
+    from clausewatch.vendors.catalog import load_vendors
     tmp = tmp_path_factory.mktemp("fuzz")
     settings = Settings(data_dir=tmp, user_rules_dir=tmp / "no-rules", watch=False,
                         extension_ids=[TEST_EXTENSION_ID])
     capped = copy.copy(analyzer)  # the session's analyzer stays uncapped for the other tests
     capped.max_seconds = 3.0
     pool = ExtractionPool(size=2, seconds=1.5)
-    cap_extraction(capped, pool)
+    cap_extraction(capped, settings, pool)
     app = create_app(settings, Services(settings=settings, analyzer=capped, store=Store(settings.db_path),
                                         vendors=load_vendors(settings.vendors_path)))
     yield app.test_client()
@@ -154,6 +155,7 @@ def test_generated_analyze_requests_never_fail_the_server(fuzz_client, body, cty
     _send(fuzz_client, "POST", "/api/analyze", body, ctype, origin, test="analyze")
     _send(fuzz_client, "POST", "/api/analyze", body, "application/json", EXT_ORIGIN, test="analyze")
     _send(fuzz_client, "POST", "/api/site/seen", body, "application/json", EXT_ORIGIN, test="analyze")
+    _send(fuzz_client, "POST", "/api/site/fetch", body, "application/json", EXT_ORIGIN, test="analyze")
 
 
 @hsettings(max_examples=250, **FAST)
@@ -241,8 +243,8 @@ def test_health_answers_after_the_fuzzing(fuzz_client):
 # -- the time caps themselves ---------------------------------------------------------------------
 
 def test_an_extraction_past_its_cap_is_killed_and_the_pool_recovers():
-    from clausewatch.extract import extract_html
-    from clausewatch.limits import ExtractionPool, ExtractionTimeout
+    from clausewatch.core.extract import extract_html
+    from clausewatch.web.extraction_pool import ExtractionPool, ExtractionTimeout
     # A cap far below what 5 MB of paragraphs takes (about 1 s even after extraction got 5x faster).
     pool = ExtractionPool(size=1, seconds=0.1)
     try:
@@ -259,7 +261,7 @@ def test_an_extraction_past_its_cap_is_killed_and_the_pool_recovers():
 
 
 def test_a_worker_that_dies_fails_one_request_only():
-    from clausewatch.limits import ExtractionFailed, ExtractionPool
+    from clausewatch.web.extraction_pool import ExtractionFailed, ExtractionPool
     pool = ExtractionPool(size=1, seconds=5)
     try:
         page = "<p>" + SENTENCE + "</p>"
@@ -275,7 +277,7 @@ def test_a_worker_that_dies_fails_one_request_only():
 
 
 def test_matching_past_its_deadline_is_a_503(fuzz_client, analyzer):
-    from clausewatch.match import MatchTimeout
+    from clausewatch.core.match import MatchTimeout
     slow = copy.copy(analyzer)
     slow.max_seconds = 1e-9
     slow.cache = type(analyzer.cache)()

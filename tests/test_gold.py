@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from clausewatch.evaluate import evaluate, read_jsonl
+from clausewatch.core.evaluate import evaluate, read_jsonl
 
 GOLD = Path(__file__).resolve().parent / "gold" / "clausewatch_gold.jsonl"
 
@@ -45,7 +45,7 @@ def result(analyzer, rows):
 
 
 def test_gold_set_shape(rows, annotated):
-    from clausewatch.taxonomy import CATEGORIES
+    from clausewatch.core.taxonomy import CATEGORIES
     assert len(rows) >= 300
     assert len({r["id"] for r in rows}) == len(rows)
     assert len({r["text"] for r in rows}) == len(rows)

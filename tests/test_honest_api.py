@@ -63,7 +63,7 @@ def port(tmp_path_factory):
     env = {**os.environ, "XDG_DATA_HOME": str(tmp / "data"), "XDG_CONFIG_HOME": str(tmp / "config"),
            "CLAUSEWATCH_EXTENSION_IDS": TEST_EXTENSION_ID}
     exe = Path(sys.executable).with_name("clausewatch")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch"]
     proc = subprocess.Popen(cmd + ["serve", "--port", str(port), "--no-watch"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 30

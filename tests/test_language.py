@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clausewatch.language import detect, language_name
-from clausewatch.screen import screen
+from clausewatch.core.language import detect, language_name
+from clausewatch.core.screen import screen
 
 DE = ("Wir können diese Nutzungsbedingungen jederzeit ohne vorherige Ankündigung ändern. "
       "Unsere Haftung ist auf Vorsatz und grobe Fahrlässigkeit beschränkt.")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from clausewatch.detect import Detector
-from clausewatch.match import apply_rule
-from clausewatch.rules import parse_rule
-from clausewatch.segment import Clause
+from clausewatch.core.detect import Detector
+from clausewatch.core.match import apply_rule
+from clausewatch.core.rules import parse_rule
+from clausewatch.core.segment import Clause
 
 EXAMPLES = {"match": ["a", "b", "c"], "no_match": ["d", "e", "f"]}
 

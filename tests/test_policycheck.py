@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from clausewatch.extract import extract_html
-from clausewatch.policycheck import check
+from clausewatch.core.extract import extract_html
+from clausewatch.core.policycheck import check
 from conftest import FIXTURES
 
 # Read by hand: help articles, a redirect stub, a 404 page, a subprocessor list, an imprint.

@@ -98,7 +98,7 @@ def test_the_server_analyses_without_a_socket_and_its_workers_cannot_open_one(cl
 
 def test_extraction_workers_deny_themselves_the_network():
     code = ("import socket, sys\n"
-            "from clausewatch.limits import deny_network\n"
+            "from clausewatch.web.extraction_pool import deny_network\n"
             "deny_network()\n"
             "for attempt in (lambda: socket.create_connection(('127.0.0.1', 9), timeout=1),\n"
             "                lambda: socket.getaddrinfo('example.com', 80),\n"
@@ -144,18 +144,19 @@ def test_only_the_fetcher_imports_a_network_client():
 
 
 def test_the_watcher_fetches_only_vendor_urls(settings, analyzer, monkeypatch):
-    pytest.importorskip("clausewatch.watch")
-    from clausewatch import watch
-    from clausewatch.app import Services, create_app
-    from clausewatch.fetch import FetchError
-    from clausewatch.store import Store
-    from clausewatch.vendors import load_vendors
+    pytest.importorskip("clausewatch.vendors.watcher")
+    from clausewatch.vendors import watcher
+    from clausewatch.services import Services
+    from clausewatch.web.app import create_app
+    from clausewatch.vendors.fetch import FetchError
+    from clausewatch.history.store import Store
+    from clausewatch.vendors.catalog import load_vendors
     fetched: list[str] = []
 
     def fake_fetch(url, **_kw):
         fetched.append(url)
         raise FetchError(f"{url}: offline in this test")
-    monkeypatch.setattr(watch, "fetch", fake_fetch)
+    monkeypatch.setattr(watcher, "fetch", fake_fetch)
     settings.watch = True
     vendors = load_vendors(settings.vendors_path)
     app = create_app(settings, Services(settings=settings, analyzer=analyzer, store=Store(settings.db_path),
@@ -165,11 +166,13 @@ def test_the_watcher_fetches_only_vendor_urls(settings, analyzer, monkeypatch):
     # The page's own host, or any host a page names, is never fetched: only a known vendor's URLs.
     for host in ("evil.example", "127.0.0.1", "localhost:8787", "169.254.169.254", "zoom.us.evil.example"):
         client.get(f"/api/site?host={host}", headers={"Origin": EXT_ORIGIN})
+        client.post("/api/site/fetch", json={"host": host}, headers={"Origin": EXT_ORIGIN})
+    client.get("/api/site?host=zoom.us", headers={"Origin": EXT_ORIGIN})  # a read: fetches nothing
     client.post("/api/analyze", headers={"Origin": EXT_ORIGIN}, content_type="application/json",
                 data=json.dumps({"url": "https://evil.example/terms", "html": GREEDY_PAGE}))
     time.sleep(0.5)
     assert fetched == []
-    client.get("/api/site?host=zoom.us", headers={"Origin": EXT_ORIGIN})
+    client.post("/api/site/fetch", json={"host": "zoom.us"}, headers={"Origin": EXT_ORIGIN})
     deadline = time.monotonic() + 10
     while not fetched and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -216,7 +219,7 @@ def test_logs_hold_no_page_text_on_any_path(client, ext, caplog, monkeypatch):
 
 
 def test_match_timeouts_and_extraction_failures_log_no_page_text(analyzer, caplog):
-    from clausewatch.limits import ExtractionPool, ExtractionTimeout
+    from clausewatch.web.extraction_pool import ExtractionPool, ExtractionTimeout
     caplog.set_level(logging.INFO)
     pool = ExtractionPool(size=1, seconds=0.01)
     try:

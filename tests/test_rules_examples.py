@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from clausewatch.config import Settings
-from clausewatch.rulecheck import rule_problems, unneeded_entries
-from clausewatch.rules import load_rules, parse_rule
-from clausewatch.taxonomy import CATEGORIES
+from clausewatch.settings import Settings
+from clausewatch.core.rulecheck import rule_problems, unneeded_entries
+from clausewatch.core.rules import load_rules, parse_rule
+from clausewatch.core.taxonomy import CATEGORIES
 
 RULES, _ = load_rules(Settings().rules_dir)
 BY_ID = {r.id: r for r in RULES}

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from clausewatch.rules import RuleError, load_file, load_rules
+from clausewatch.core.rules import RuleError, load_file, load_rules
 
 GOOD = """
 category: data_sale

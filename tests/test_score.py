@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clausewatch.match import Finding
-from clausewatch.score import grade
+from clausewatch.core.match import Finding
+from clausewatch.core.score import grade
 
 
 def f(category, severity, polarity="risk", start=0):

@@ -19,6 +19,7 @@ DATA_ROUTES = [
     ("GET", "/api/vendors"),
     ("GET", "/api/site?host=zoom.us"),
     ("POST", "/api/site/seen"),
+    ("POST", "/api/site/fetch"),
     ("GET", "/report/{report}"),
     ("GET", "/report/{report}/export.html"),
     ("GET", "/report/{report}/export.json"),
@@ -56,8 +57,8 @@ BODY = json.dumps({"url": "https://x.example/terms", "text": "We may sell your d
 
 @pytest.fixture(scope="session")
 def vendors():
-    from clausewatch.config import Settings
-    from clausewatch.vendors import load_vendors
+    from clausewatch.settings import Settings
+    from clausewatch.vendors.catalog import load_vendors
     return load_vendors(Settings().vendors_path)
 
 
@@ -65,8 +66,9 @@ def vendors():
 def client(settings, analyzer, vendors):
     """The real app with the session's analyzer (loading rules per test costs seconds) and a fresh
     history in this test's platformdirs data dir."""
-    from clausewatch.app import Services, create_app
-    from clausewatch.store import Store
+    from clausewatch.services import Services
+    from clausewatch.web.app import create_app
+    from clausewatch.history.store import Store
     services = Services(settings=settings, analyzer=analyzer, store=Store(settings.db_path), vendors=vendors)
     return create_app(settings, services).test_client()
 
@@ -196,6 +198,7 @@ TYPED = {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest
     ("DELETE", "/api/history", False),
     ("POST", "/api/analyze", False),
     ("POST", "/api/site/seen", False),
+    ("POST", "/api/site/fetch", False),     # asking for a fetch is a write: the Origin is needed
     ("POST", "/report/delete", False),
 ])
 def test_originless_worker_reads_are_limited_to_the_badge_routes(client, stored, settings, method, path, allowed):

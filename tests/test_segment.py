@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clausewatch.segment import MAX_CLAUSE, Block, guess_kind, segment
+from clausewatch.core.segment import MAX_CLAUSE, Block, guess_kind, segment
 
 
 def clauses(text: str, kind: str = "text") -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from clausewatch import service
+from clausewatch.cli import service
 from live_server import LiveServer, free_port
 from test_server_process import request
 

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from clausewatch.diff import diff_versions
-from clausewatch.store import SCHEMA_VERSION, Store, StoreError, reset
+from clausewatch.history.diff import diff_versions
+from clausewatch.history.store import SCHEMA_VERSION, Store, StoreError, reset
 
 V1 = "These terms are governed by the laws of Delaware.\nWe may terminate your account at any time.\n"
 V2 = V1 + "We may sell your personal information to data brokers.\n"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import textwrap
 
-from clausewatch.rules import load_rules, parse_rule
+from clausewatch.core.rules import load_rules, parse_rule
 
 GOOD = textwrap.dedent("""
     category: data_sale
@@ -93,8 +93,8 @@ def test_the_server_starts_with_a_hostile_rules_folder_and_quotes_nothing(tmp_pa
 
 
 def test_a_user_rule_that_blows_its_per_clause_budget_is_switched_off(tmp_path):
-    from clausewatch.detect import Detector
-    from clausewatch.segment import segment
+    from clausewatch.core.detect import Detector
+    from clausewatch.core.segment import segment
     import yaml
     path = tmp_path / "slow.yaml"
     data = yaml.safe_load(_slow("(a|a)+$"))  # what the load-time check catches; here it got past it

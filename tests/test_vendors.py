@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from clausewatch.vendors import VendorError, load_vendors
+from clausewatch.vendors.catalog import VendorError, load_vendors
 
 REAL = Path(__file__).resolve().parents[1] / "rules" / "vendors.yaml"
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from clausewatch.warm import Warming
+from clausewatch.web.warm import Warming
 
 
 class Thing:
@@ -44,9 +44,9 @@ def test_a_failed_build_is_reported_to_the_callback_and_to_every_user():
 
 
 def test_health_says_not_ready_while_rules_compile(settings):
-    from clausewatch.app import build_analyzer, create_app
+    from clausewatch.web.app import build_server_analyzer, create_app
     go = threading.Event()
-    app = create_app(settings, analyzer=Warming(lambda: (go.wait(10), build_analyzer(settings))[1]))
+    app = create_app(settings, analyzer=Warming(lambda: (go.wait(10), build_server_analyzer(settings))[1]))
     early = app.test_client().get("/api/health").get_json()
     assert early["ready"] is False and early["rules"] is None and early["status"] == "ok"
     go.set()
@@ -57,9 +57,9 @@ def test_health_says_not_ready_while_rules_compile(settings):
 
 def test_the_encoder_runs_once_in_the_background_after_the_analyzer_is_ready(settings):
     """onnxruntime's first run is paid off the request path, not by the first page."""
-    from clausewatch.app import build_analyzer
+    from clausewatch.web.app import build_server_analyzer
     go = threading.Event()
-    warming = Warming(build=lambda: build_analyzer(settings), then=lambda value: (go.wait(10), value.detector.warm()))
+    warming = Warming(build=lambda: build_server_analyzer(settings), then=lambda value: (go.wait(10), value.detector.warm()))
     encoder = warming.get().detector.encoder  # ready, and usable, before the warm-up ran
     if encoder is None:
         pytest.skip("no detector model in this checkout")

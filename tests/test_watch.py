@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from click.testing import CliRunner
 
-from clausewatch.fetch import FetchError, fetch
+from clausewatch.vendors.fetch import FetchError, fetch
 from conftest import EXT_ORIGIN, FIXTURES
 
 PAGES = {
@@ -144,7 +144,7 @@ def vendors_file(tmp_path, vendor_site):
 
 @pytest.fixture
 def watched(settings, vendors_file):
-    from clausewatch.app import create_app
+    from clausewatch.web.app import create_app
     settings.watch = True
     settings.fetch_allow_private = True  # the vendor site of these tests is on loopback
     settings.vendors_file = vendors_file
@@ -215,12 +215,29 @@ def test_analyze_reports_changes_against_what_this_user_saw(watched, vendor_site
     assert post(PAGES["v2"])["changes"] is None  # seen now
 
 
+def ask_fetch(client, host="meetly.example"):
+    r = client.post("/api/site/fetch", json={"host": host}, headers={"Origin": EXT_ORIGIN})
+    return r.status_code, r.get_json()
+
+
+def test_reading_a_sites_status_never_fetches(watched, vendor_site):
+    """GET /api/site only reads: asking about a vendor with no version yet queues nothing."""
+    app, services = watched
+    client = app.test_client()
+    for _ in range(3):
+        status = site_status(client)
+        assert status["status"] == "pending" and status["requested"] is False and status["watching"] is True
+    # A fetch the GETs had queued would still be pending, or done and seen by the vendor's site.
+    assert services.watcher.pending() == set() and vendor_site.agents == []
+
+
 def test_an_unknown_vendor_is_fetched_on_demand_once(watched, vendor_site):
     app, services = watched
     client = app.test_client()
-    status = site_status(client)
-    assert status["status"] == "pending" and status["requested"] is True
-    assert services.watcher.request("meetly") is False  # already queued or just tried
+    assert site_status(client)["status"] == "pending"
+    assert ask_fetch(client) == (200, {"vendor": "meetly", "requested": True, "watching": True})
+    assert ask_fetch(client)[1]["requested"] is False  # already queued or just tried
+    assert services.watcher.request("meetly") is False
     deadline = time.monotonic() + 30
     while site_status(client)["status"] != "analysed":
         assert time.monotonic() < deadline, "the on-demand fetch did not finish"
@@ -229,12 +246,15 @@ def test_an_unknown_vendor_is_fetched_on_demand_once(watched, vendor_site):
 
 
 def test_watching_off_means_no_fetch_at_all(settings, vendors_file, vendor_site):
-    from clausewatch.app import create_app
+    from clausewatch.web.app import create_app
     settings.watch = False
     settings.vendors_file = vendors_file
     app = create_app(settings)
-    status = site_status(app.test_client())
-    assert status["status"] == "pending" and status["requested"] is False
+    client = app.test_client()
+    status = site_status(client)
+    assert status["status"] == "pending" and status["requested"] is False and status["watching"] is False
+    assert ask_fetch(client)[1] == {"vendor": "meetly", "requested": False, "watching": False}
+    assert ask_fetch(client, "evil.example")[0] == 404  # only a known vendor is ever fetched
     time.sleep(0.3)
     assert vendor_site.agents == []
 
@@ -340,9 +360,9 @@ def test_fetch_makes_at_most_three_requests_at_a_time(vendor_site):
 
 
 def test_the_schedule_fetches_vendors_not_checked_lately_and_only_those(watched, vendor_site, monkeypatch):
-    from clausewatch import watch
+    from clausewatch.vendors import watcher
     app, services = watched
-    monkeypatch.setattr(watch, "FIRST_DELAY_SECONDS", 0)
+    monkeypatch.setattr(watcher, "FIRST_DELAY_SECONDS", 0)
     assert services.watcher.due() == ["meetly"]  # never checked
     services.watcher.start()
     try:
@@ -358,7 +378,7 @@ def test_the_schedule_fetches_vendors_not_checked_lately_and_only_those(watched,
 
 def test_a_public_page_may_not_redirect_the_watcher_onto_this_machine(monkeypatch):
     """Seen from a public vendor URL, a redirect to loopback or a private address is refused."""
-    from clausewatch import fetch as fetch_module
+    from clausewatch.vendors import fetch as fetch_module
     calls = []
 
     def fake(url, deadline, max_bytes, timeout, **_kw):
@@ -375,5 +395,5 @@ def test_a_public_page_may_not_redirect_the_watcher_onto_this_machine(monkeypatc
                                         ("192.168.0.1", True), ("::1", True), ("169.254.1.1", True),
                                         ("8.8.8.8", False), ("2606:4700::1111", False)])
 def test_what_counts_as_local(host, local):
-    from clausewatch.fetch import _is_local
+    from clausewatch.vendors.fetch import _is_local
     assert _is_local(host) is local

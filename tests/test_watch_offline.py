@@ -12,7 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from clausewatch import vendor_state, watch
+from clausewatch.vendors import confirmed_urls
+from clausewatch.vendors import watcher
 from conftest import FIXTURES
 
 TERMS = (FIXTURES / "vendor_v1.html").read_bytes()
@@ -87,7 +88,7 @@ def closed_port() -> int:
 
 def watcher_for(settings, tmp_path, port: int, vendors: int = 20):
     """A watcher over `vendors` made-up vendors, each with terms and privacy at 127.0.0.1:port."""
-    from clausewatch.app import create_app
+    from clausewatch.web.app import create_app
     lines = ["vendors:"]
     for i in range(vendors):
         lines += [f"  - id: v{i}", f"    name: V{i}", f"    domains: [v{i}.example]",
@@ -104,24 +105,24 @@ def watcher_for(settings, tmp_path, port: int, vendors: int = 20):
 
 def round_lines(caplog):
     # what a server log shows at its level (INFO); DEBUG adds one line per URL for whoever asks
-    return [r.getMessage() for r in caplog.records if r.name == "clausewatch.watch" and r.levelno >= logging.INFO]
+    return [r.getMessage() for r in caplog.records if r.name == "clausewatch.vendors.watcher" and r.levelno >= logging.INFO]
 
 
 def test_a_refused_network_skips_the_round_after_a_quick_probe_and_backs_off(settings, tmp_path, caplog):
-    caplog.set_level(logging.DEBUG, logger="clausewatch.watch")
+    caplog.set_level(logging.DEBUG, logger="clausewatch.vendors.watcher")
     w = watcher_for(settings, tmp_path, closed_port())
     outcomes = w.run_round()
     assert len(outcomes) == 40 and {o.status for o in outcomes} == {"skipped"}
-    assert w.backoff()[0] == 1 and 0 < w.backoff()[1] <= watch.BACKOFF_FIRST_SECONDS
+    assert w.backoff()[0] == 1 and 0 < w.backoff()[1] <= watcher.BACKOFF_FIRST_SECONDS
     [line] = round_lines(caplog)  # one line for 40 URLs
     assert "40 skipped" in line and "next try in 15 min" in line
     w.run_round()
-    assert w.backoff()[0] == 2 and w.backoff()[1] > watch.BACKOFF_FIRST_SECONDS
-    assert vendor_state.load(settings.data_dir) == {}  # nothing was tried, nothing is recorded
+    assert w.backoff()[0] == 2 and w.backoff()[1] > watcher.BACKOFF_FIRST_SECONDS
+    assert confirmed_urls.load(settings.data_dir) == {}  # nothing was tried, nothing is recorded
 
 
 def test_a_round_that_only_meets_hang_ups_stops_early(settings, tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="clausewatch.watch")
+    caplog.set_level(logging.INFO, logger="clausewatch.vendors.watcher")
     server = HangUp()
     try:
         w = watcher_for(settings, tmp_path, server.port)
@@ -129,10 +130,10 @@ def test_a_round_that_only_meets_hang_ups_stops_early(settings, tmp_path, caplog
     finally:
         server.close()
     failed = [o for o in outcomes if o.status == "failed"]
-    assert all(o.network for o in failed) and len(failed) >= watch.ABORT_AFTER
+    assert all(o.network for o in failed) and len(failed) >= watcher.ABORT_AFTER
     assert sum(o.status == "skipped" for o in outcomes) > 0
     # the probe, the failures that decided it, and the fetches already under way: never all 40
-    assert server.accepted <= watch.PROBE_HOSTS + watch.ABORT_AFTER + 3 * 2
+    assert server.accepted <= watcher.PROBE_HOSTS + watcher.ABORT_AFTER + 3 * 2
     assert w.backoff()[0] == 1
     [line] = round_lines(caplog)
     assert "failed" in line and "next try" in line
@@ -140,14 +141,14 @@ def test_a_round_that_only_meets_hang_ups_stops_early(settings, tmp_path, caplog
 
 def test_pages_that_fail_one_by_one_are_not_an_outage(settings, tmp_path, caplog, answering):
     """A site that answers 404 is reachable: no early stop, no backoff, and still one log line."""
-    caplog.set_level(logging.DEBUG, logger="clausewatch.watch")
+    caplog.set_level(logging.DEBUG, logger="clausewatch.vendors.watcher")
     w = watcher_for(settings, tmp_path, answering(404), vendors=5)
     outcomes = w.run_round()
     assert [o.status for o in outcomes] == ["failed"] * 10 and not any(o.network for o in outcomes)
     assert w.backoff() == (0, 0.0)
     [line] = round_lines(caplog)
     assert "10 failed" in line and "HTTP 404" in line and "next try" not in line
-    assert all(s.get("last_error") and "confirmed_at" not in s for s in vendor_state.load(settings.data_dir).values())
+    assert all(s.get("last_error") and "confirmed_at" not in s for s in confirmed_urls.load(settings.data_dir).values())
 
 
 def test_coming_back_online_resets_the_backoff_and_confirms_the_urls(settings, tmp_path, answering):
@@ -159,14 +160,14 @@ def test_coming_back_online_resets_the_backoff_and_confirms_the_urls(settings, t
     online._offline_rounds = offline._offline_rounds  # the same history of failures, now online
     statuses = {o.status for o in online.run_round()}
     assert statuses == {"first"} and online.backoff() == (0, 0.0)
-    confirmed = vendor_state.confirmed(settings.data_dir)
+    confirmed = confirmed_urls.confirmed(settings.data_dir)
     assert confirmed == {f"http://127.0.0.1:{port}/{d}/{i}" for d in ("terms", "privacy") for i in range(3)}
 
 
 @pytest.mark.parametrize("rounds, seconds", [(0, 0), (1, 900), (2, 1800), (3, 3600), (5, 4 * 3600),
                                              (6, 8 * 3600), (40, 8 * 3600)])
 def test_backoff_doubles_up_to_a_cap(rounds, seconds):
-    assert watch.backoff_seconds(rounds) == seconds
+    assert watcher.backoff_seconds(rounds) == seconds
 
 
 def test_the_cli_says_nothing_was_fetched_and_exits_non_zero(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ Tokens in MUST: a category id (a finding of that category, with the taxonomy's p
 RISK (at least one finding with polarity "risk": the clause is not only green).
 Tokens in MUST_NOT: a category id (no finding of it), or CRITICAL (no finding of severity critical).
 
-The server runs the model when server/clausewatch/detector/ holds valid files, and the rules
+The server runs the model when server/clausewatch/core/detector/ holds valid files, and the rules
 alone otherwise (CLAUSEWATCH_NO_MODEL=1 forces that); every failure message says which it was.
 """
 
@@ -115,7 +115,7 @@ def why_server(tmp_path_factory):
     env.update(XDG_DATA_HOME=str(tmp / "data"), XDG_CONFIG_HOME=str(tmp / "config"),
                CLAUSEWATCH_EXTENSION_IDS=TEST_EXTENSION_ID)
     exe = Path(sys.executable).with_name("clausewatch")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch"]
     log = open(tmp / "server.log", "w+", encoding="utf-8")
     proc = subprocess.Popen(cmd + ["serve", "--port", str(port), "--no-watch"], env=env,
                             stdout=log, stderr=subprocess.STDOUT)
@@ -175,7 +175,7 @@ def describe(found: list[dict]) -> str:
 
 
 def test_the_table_speaks_the_taxonomy():
-    from clausewatch.taxonomy import CATEGORIES
+    from clausewatch.core.taxonomy import CATEGORIES
     assert len({w.id for w in WHY}) == len(WHY)
     for w in WHY:
         assert (PAGES / w.page).is_file(), w
@@ -189,8 +189,8 @@ def test_the_table_speaks_the_taxonomy():
 @pytest.mark.parametrize("why", WHY, ids=[w.id for w in WHY])
 def test_the_clause_is_one_clause_of_what_the_server_read(why):
     # Otherwise a MUST_NOT row would pass on a clause the server never read, or read cut in two.
-    from clausewatch.extract import extract_html
-    from clausewatch.segment import segment
+    from clausewatch.core.extract import extract_html
+    from clausewatch.core.segment import segment
     extracted = extract_html((PAGES / why.page).read_text(encoding="utf-8"), URLS[why.page])
     clauses = [extracted.text[c.start:c.end] for c in segment(extracted.text, extracted.blocks)
                if c.kind != "heading"]
@@ -200,7 +200,7 @@ def test_the_clause_is_one_clause_of_what_the_server_read(why):
 
 @pytest.mark.parametrize("why", WHY, ids=[w.id for w in WHY])
 def test_why(why, analysed):
-    from clausewatch.taxonomy import CATEGORIES
+    from clausewatch.core.taxonomy import CATEGORIES
     page = analysed[why.page]
     assert norm(page["text"]).count(norm(why.clause)) == 1, f"{why.id}: the server did not read the clause once"
     found = on_clause(page["findings"], why.clause)

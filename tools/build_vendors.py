@@ -11,7 +11,7 @@ Sources, in order of trust:
    the ToS;DR service domains (shared/data/tosdr/points_dev.jsonl, field `urls`) that share one.
 
 Every generated entry carries `confirmed: false` until someone fetches its URLs successfully; the
-watcher records that on each machine (vendor_state.py), and a curated entry may say `confirmed: true`.
+watcher records that on each machine (vendors/confirmed_urls.py), and a curated entry may say `confirmed: true`.
 `--check` exits 1 when rules/vendors.yaml is not what this script would write (for CI).
 """
 
@@ -29,7 +29,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "server"))
-from clausewatch.vendors import _split, _url_key  # noqa: E402 - the loader's own idea of "the same page"
+from clausewatch.vendors.catalog import _split, _url_key  # noqa: E402 - the loader's own idea of "the same page"
 CURATED = REPO / "tools" / "vendors_curated.yaml"
 OUT = REPO / "rules" / "vendors.yaml"
 DOC_KEYS = {"terms": ("Terms of Service",), "privacy": ("Privacy Policy",)}

@@ -24,8 +24,8 @@ import regex
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "server"))
 sys.path.insert(0, str(ROOT / "training"))
-from clausewatch.extract import extract_html, extract_text  # noqa: E402
-from clausewatch.segment import segment  # noqa: E402
+from clausewatch.core.extract import extract_html, extract_text  # noqa: E402
+from clausewatch.core.segment import segment  # noqa: E402
 from split import split_of  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "data" / "terms_corpus"

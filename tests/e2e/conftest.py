@@ -41,7 +41,7 @@ def free_port() -> int:
 
 def extension_id() -> str:
     sys.path.insert(0, str(REPO / "server"))
-    from clausewatch.config import extension_id_from_key
+    from clausewatch.settings import extension_id_from_key
     return extension_id_from_key(json.loads((EXTENSION / "manifest.json").read_text())["key"])
 
 
@@ -119,7 +119,7 @@ class Server:
         env["CLAUSEWATCH_DATA_DIR"] = str(data_dir)
         env["XDG_CONFIG_HOME"] = str(config_dir)
         env["CLAUSEWATCH_VENDORS_FILE"] = str(vendors_file)
-        cmd = [str(CLAUSEWATCH)] if CLAUSEWATCH.exists() else [sys.executable, "-m", "clausewatch.cli"]
+        cmd = [str(CLAUSEWATCH)] if CLAUSEWATCH.exists() else [sys.executable, "-m", "clausewatch"]
         self.log = open(log_path, "w+", encoding="utf-8")
         self.proc = subprocess.Popen(cmd + ["serve", "--port", str(self.port), "--no-watch"], env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
@@ -175,8 +175,8 @@ def server_process(tmp_path_factory, pages):
 def watcher(server_process):
     """The server's vendor watcher, run in this process on the server's own history and vendors
     (the server itself runs with --no-watch, so only the test decides when a vendor is fetched)."""
-    from clausewatch.app import create_app
-    from clausewatch.config import Settings
+    from clausewatch.web.app import create_app
+    from clausewatch.settings import Settings
     settings = Settings(data_dir=server_process.data_dir, vendors_file=server_process.vendors_file, watch=False,
                         fetch_allow_private=True)  # the page server is on loopback
     return create_app(settings).extensions["clausewatch"].watcher

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from clausewatch.watch import Job
+from clausewatch.vendors.watcher import Job
 
 from .conftest import FIXTURES, wait_for
 

@@ -69,7 +69,7 @@ function siteView(site, name) {
       text: "…",
       color: PENDING_COLOUR.bg,
       textColor: PENDING_COLOUR.fg,
-      title: site.requested === false
+      title: site.watching === false
         ? `clausewatch: ${name} has no analysis yet, and your server is not fetching policies.` +
           ` Open ${name}'s terms and click clausewatch to grade them.`
         : `clausewatch: ${name} has no analysis yet. Analysis of its terms was requested` +
@@ -120,6 +120,10 @@ async function badgeView(tab) {
   let site;
   try {
     site = await api.site(host);
+    if (site.status === "pending" && site.watching !== false && !site.requested) {
+      // GET /api/site only reads; asking the server's watcher to fetch the vendor is a POST.
+      site.requested = (await api.fetchSite(host)).requested;
+    }
   } catch (err) {
     return analysis ? analysedView(analysis) : { ...IDLE, title: `clausewatch: cannot grade ${hit.vendor.name}. ${err.message}` };
   }

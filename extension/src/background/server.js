@@ -69,6 +69,7 @@ export const api = {
   vendors: () => call("/api/vendors"),
   site: (host) => call(`/api/site?host=${encodeURIComponent(host)}`),
   seen: (host) => call("/api/site/seen", { method: "POST", body: { host } }),
+  fetchSite: (host) => call("/api/site/fetch", { method: "POST", body: { host } }),
   health: (server) => call("/api/health", { server }),
 };
 

@@ -161,7 +161,7 @@ function siteBlock(tabId, site) {
     block.append(el("div", { class: "site-grade", data: { grade: "?" }, text: "…" }),
       el("div", { class: "site-text" },
         el("div", { class: "site-title", text: `${name}'s terms` }),
-        el("div", { class: "muted", text: site.requested === false
+        el("div", { class: "muted", text: site.watching === false
           ? `Not analysed yet. Open ${name}'s terms page and click clausewatch there.`
           : "Not analysed yet: your clausewatch server was asked to analyse them." })));
     return block;

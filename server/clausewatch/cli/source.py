@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .pdf import looks_like_pdf
+from ..core.pdf import looks_like_pdf
 
 # Magic numbers of files people drop on a command by mistake; a NUL byte catches most others.
 BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"\x7fELF", b"BZh",
@@ -56,7 +56,7 @@ def from_bytes(data: bytes, url: str, name: str) -> Source:
 
 
 def _fetch(url: str) -> Source:
-    from .fetch import FetchError, fetch
+    from ..vendors.fetch import FetchError, fetch
     try:
         page = fetch(url)
     except FetchError as exc:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from .cache import AnalysisCache, request_key
-from .detect import Detector
+from .detect import MAX_MODEL_CLAUSES, Detector
 from .extract import Extracted, extract_html, extract_text
-from .limits import Budget, check_clause_count, check_text_length, current_budget
+from .budget import MAX_CLAUSES, Budget, check_clause_count, check_text_length, current_budget
 from .match import Finding
 from .score import grade
 from .screen import screen
@@ -52,10 +51,11 @@ class Analyzer:
         self.detector = detector
         self.max_seconds = max_seconds
         self.cache = AnalysisCache()  # per rule set: a new Analyzer starts empty
-        # The server swaps in a time-capped extractor and a text-length cap (limits.cap_extraction).
+        # The server swaps in a time-capped extractor and its caps (web/extraction_pool.cap_extraction).
         self.extract_html = extract_html
         self.max_chars: int | None = None
-        # CPU seconds one analysis may spend (limits.Budget); None (the CLI, evaluation) is no cap.
+        self.max_clauses = MAX_CLAUSES
+        # CPU seconds one analysis may spend (budget.Budget); None (the CLI, evaluation) is no cap.
         self.cpu_seconds: float | None = None
         # Tokens the model may read per request (ClauseEncoder.cost); None (the CLI, evaluation)
         # reads the page whole. The server sets it (limits.cap_extraction).
@@ -113,8 +113,8 @@ class Analyzer:
             return Analysis(extracted.text, [], [], None, self._document(extracted, [], url, title, screening.language),
                             status=screening.status, screening=screening.to_dict())
         clauses = segment(extracted.text, extracted.blocks)
-        if self.max_chars is not None:  # the server's caps (limits.cap_extraction), not the CLI's
-            check_clause_count(len(clauses))
+        if self.max_chars is not None:  # the server's caps (cap_extraction), not the CLI's
+            check_clause_count(len(clauses), self.max_clauses)
         if check:
             check("splitting clauses")
         return self._detect(key, extracted, screening, clauses, url=url, title=title, started=started, budget=budget)
@@ -148,20 +148,21 @@ class Analyzer:
         }
 
     @classmethod
-    def from_settings(cls, settings) -> "Analyzer":
+    def load(cls, rules_dir, user_rules_dir=None, *, use_model: bool = True, model_threads: int | None = None,
+             model_max_clauses: int = MAX_MODEL_CLAUSES, max_seconds: float | None = None) -> "Analyzer":
+        """The rules of `rules_dir` (and the user's), with the clause encoder unless `use_model` is
+        False or its files fail their check. services.build_analyzer passes the settings' values."""
         from .rules import load_rules
-        rules, _warnings = load_rules(settings.rules_dir, settings.user_rules_dir)
-        return cls(Detector(rules, load_encoder()), max_seconds=settings.analysis_seconds)
+        rules, _warnings = load_rules(rules_dir, user_rules_dir)
+        encoder = load_encoder(model_threads) if use_model else None
+        return cls(Detector(rules, encoder, max_model_clauses=model_max_clauses), max_seconds=max_seconds)
 
 
-def load_encoder():
-    """The clause encoder, or None (rules alone) when turned off or when its files fail their check."""
-    # CLAUSEWATCH_NO_MODEL=1 measures the rules alone (bench/accuracy.md reports both).
-    if os.environ.get("CLAUSEWATCH_NO_MODEL"):
-        return None
+def load_encoder(threads: int | None = None):
+    """The clause encoder, or None (rules alone) when its files fail their check."""
     from .encoder import ClauseEncoder, ModelError
     try:
-        return ClauseEncoder()
+        return ClauseEncoder(threads=threads)
     except ModelError as exc:
         log.warning("running on the rules alone: %s", exc)
         return None

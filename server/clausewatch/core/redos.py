@@ -247,7 +247,7 @@ def first_slow(rule, limit: float = LIMIT) -> Slow | None:
     return None
 
 
-def check_rule(rule, limit: float = LIMIT) -> list[str]:
+def slow_patterns(rule, limit: float = LIMIT) -> list[str]:
     """Problems (each naming the file and key) for the rule's patterns that backtrack catastrophically."""
     problems = []
     for key, pattern in rule_patterns(rule):

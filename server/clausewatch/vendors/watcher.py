@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 from datetime import datetime, timedelta, timezone
 
-from .analyze import READING_ROUNDS
-from .extract import ExtractionError
+from ..core.analyze import READING_ROUNDS
+from ..core.extract import ExtractionError
+from ..core.match import MatchTimeout
+from . import confirmed_urls
 from .fetch import CONCURRENCY, NETWORK_ERRORS, FetchError, fetch, reachable
-from .match import MatchTimeout
-from . import vendor_state
 
 log = logging.getLogger(__name__)
 # A vendor whose fetch was tried (and maybe failed: offline, blocked) is not retried before this.
@@ -157,7 +157,7 @@ class Watcher:
     def _after_round(self, outcomes: list[Outcome], seconds: float) -> None:
         failed = [o for o in outcomes if o.status == "failed"]
         ok = [o for o in outcomes if o.status in OK]
-        vendor_state.record(self.services.settings.data_dir, [o.job.url for o in ok],
+        confirmed_urls.record(self.services.settings.data_dir, [o.job.url for o in ok],
                             {o.job.url: o.error or "" for o in failed})
         offline = bool(outcomes) and not ok and all(o.network or o.status == "skipped" for o in outcomes)
         with self._lock:

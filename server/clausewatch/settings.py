@@ -1,4 +1,9 @@
-"""Settings with embedded defaults; environment variables override them (documented in the README)."""
+"""Settings with embedded defaults; environment variables override them (documented in the README).
+
+`Settings.from_env` is the one place that reads the environment; everything else is handed the
+values it needs. The core keeps plain defaults of its own for library use (bench, evaluation),
+and tests/test_layout.py checks that these defaults equal them.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +44,21 @@ def _env_bool(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() not in ("0", "false", "no", "off", "")
 
 
+def clausewatch_environment() -> dict[str, str]:
+    """The CLAUSEWATCH_* variables of this process, as given (a service keeps them for its logins)."""
+    return {k: v for k, v in os.environ.items() if k.startswith("CLAUSEWATCH_")}
+
+
+# Numeric overrides: (variable, field, type).
+NUMBERS = [("CLAUSEWATCH_REQUEST_CPU_SECONDS", "request_cpu_seconds", float),
+           ("CLAUSEWATCH_EXTRACT_SECONDS", "extract_seconds", float),
+           ("CLAUSEWATCH_MAX_TEXT_CHARS", "max_text_chars", int),
+           ("CLAUSEWATCH_MAX_CLAUSES", "max_clauses", int),
+           ("CLAUSEWATCH_MODEL_MAX_CLAUSES", "model_max_clauses", int),
+           ("CLAUSEWATCH_MODEL_TOKENS", "model_tokens", int),
+           ("CLAUSEWATCH_MODEL_THREADS", "model_threads", int)]
+
+
 @dataclass
 class Settings:
     host: str = "127.0.0.1"
@@ -58,6 +78,18 @@ class Settings:
     # The watcher fetches public addresses only; tests that serve vendors on loopback opt in.
     fetch_allow_private: bool = False
     threads: int = 8
+    # What one analysis may cost (core/budget.py, web/extraction_pool.py) and what the model reads.
+    request_cpu_seconds: float = 1.0
+    extract_seconds: float = 8.0
+    max_text_chars: int = 1_000_000
+    max_clauses: int = 20_000
+    model_max_clauses: int = 1000
+    # Tokens the model reads per request (ClauseEncoder.cost: a clause's tokens + 16), about 0.5 s of
+    # CPU here on a quiet machine. About 5 in 6 real pages fit in one request; a longer one is read
+    # over a few (the answer says "reading" and the extension asks again), each within this bound.
+    model_tokens: int = 8000
+    model_threads: int = 2
+    use_model: bool = True
 
     @property
     def db_path(self) -> Path:
@@ -88,6 +120,11 @@ class Settings:
         s.fetch_allow_private = _env_bool("CLAUSEWATCH_FETCH_ALLOW_PRIVATE", s.fetch_allow_private)
         if "CLAUSEWATCH_VENDORS_FILE" in env:
             s.vendors_file = Path(env["CLAUSEWATCH_VENDORS_FILE"])
+        for name, key, kind in NUMBERS:
+            if name in env:
+                setattr(s, key, kind(env[name]))
+        # Any value turns the model off, "0" included: it has always read that way.
+        s.use_model = not env.get("CLAUSEWATCH_NO_MODEL")
         for key, value in overrides.items():
             if value is not None:
                 setattr(s, key, value)

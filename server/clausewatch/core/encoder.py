@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -18,6 +17,8 @@ from pathlib import Path
 import numpy as np
 
 DETECTOR_DIR = Path(__file__).with_name("detector")
+# Calls scored side by side (settings.model_threads passes another).
+THREADS = 2
 CACHE_SIZE = 50_000  # clause texts; about 250 bytes of floats each, so ~15 MB at most
 # What one inference costs beyond its tokens, in tokens: onnxruntime's fixed cost per call is about
 # what 16 tokens of a clause cost (bench/adversarial.md measures tokens and CPU together).
@@ -59,7 +60,7 @@ class ClauseEncoder:
         self.tokenizer.enable_truncation(int(self.record.get("max_tokens", 128)))
         # One clause per call is too small a job to split across cores; instead `threads` calls run
         # side by side on one single-threaded session (run() releases the GIL and is thread-safe).
-        self.threads = max(1, threads or int(os.environ.get("CLAUSEWATCH_MODEL_THREADS", "2")))
+        self.threads = max(1, threads or THREADS)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 1
         opts.inter_op_num_threads = 1
@@ -128,7 +129,7 @@ class ClauseEncoder:
                 result[n] = 1.0 / (1.0 + np.exp(-logits[0]))
 
         # Scored on threads of their own, never on the request's: the request's CPU budget
-        # (limits.Budget) guards the stages that hostile input can make superlinear, while the
+        # (budget.Budget) guards the stages that hostile input can make superlinear, while the
         # model's cost is linear and bounded in tokens per request (the `budget` above).
         step = min(self.threads, len(encoded)) or 1
         workers = [threading.Thread(target=score, args=(k, step), name="clausewatch-encoder") for k in range(step)]

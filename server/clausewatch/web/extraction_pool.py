@@ -1,12 +1,12 @@
-"""Caps on what one analysis may cost: extraction time (in a killable worker) and text length.
+"""The server's extraction worker pool: HTML is read in killable worker processes with a time cap.
 
 Why a worker process: trafilatura and lxml run in C and in long pure-Python loops that no thread
 can interrupt. Measured on 2 cores: 5 MB of paragraphs take 34 s to extract, 5 MB of one sentence
 10 s, and segmenting 5 MB of text another 10 s. A request must not hold a server thread (and the
 GIL) that long, so the server extracts in a small pool of worker processes; one that runs past
 EXTRACT_SECONDS is killed and replaced, and the request gets a 503 `extraction_timeout`. Workers
-also let two extractions run on two cores. Text past MAX_TEXT_CHARS (10x the longest real policy
-we know) gets a 413 `text_too_long` before segmentation, so segment and match stay bounded too.
+also let two extractions run on two cores. The request's CPU budget and the text and clause caps
+are core/budget.py's; `cap_extraction` sets them from the settings.
 
 The workers deny themselves the network (an audit hook refuses every socket), so a bug in a
 parser can never make analysis fetch anything.
@@ -17,7 +17,7 @@ The CLI and the tests of the pure pipeline extract in-process; `cap_extraction` 
 from __future__ import annotations
 
 import atexit
-import contextvars
+import functools
 import logging
 import multiprocessing
 import os
@@ -26,93 +26,15 @@ import sys
 import threading
 import time
 
-from .extract import ExtractionError, extract_html
+from ..core.budget import Budget, Busy, ExtractionFailed, ExtractionTimeout, LimitExceeded, current_budget
+from ..core.extract import ExtractionError, extract_html
 
 log = logging.getLogger(__name__)
 
-EXTRACT_SECONDS = float(os.environ.get("CLAUSEWATCH_EXTRACT_SECONDS", "8"))
-MAX_TEXT_CHARS = int(os.environ.get("CLAUSEWATCH_MAX_TEXT_CHARS", str(1_000_000)))
-# CPU one analysis may spend, extraction in its worker included (Budget). The longest real policy
-# we know costs about 0.1 s; bench/adversarial.md has what hostile pages cost under this cap.
-# Decoding, storing and answering a page cost up to half a second more, outside this budget.
-REQUEST_CPU_SECONDS = float(os.environ.get("CLAUSEWATCH_REQUEST_CPU_SECONDS", "1.0"))
-# Tokens the clause encoder may read per request (ClauseEncoder.cost: a clause's tokens + 16), about
-# 0.5 s of CPU here on a quiet machine. About 5 in 6 real pages fit in one request; a longer one is read over a few
-# requests (the extension asks again while the answer says "reading"), each within this bound.
-MODEL_TOKENS_PER_REQUEST = int(os.environ.get("CLAUSEWATCH_MODEL_TOKENS", "8000"))
-# 10x the clauses of the longest real policy we know; 400 KB of "1. " made 65,000 of them.
-MAX_CLAUSES = int(os.environ.get("CLAUSEWATCH_MAX_CLAUSES", str(20_000)))
+EXTRACT_SECONDS = 8.0  # settings.extract_seconds (CLAUSEWATCH_EXTRACT_SECONDS) passes another
 # Waiting for a free worker (other requests are extracting) and for a new worker to import.
 QUEUE_SECONDS = 60.0
 STARTUP_SECONDS = 60.0
-
-
-class LimitExceeded(ExtractionError):
-    """A cap was hit; `code` and `status` are what the API answers."""
-
-    code, status = "limit_exceeded", 503
-
-
-class ExtractionTimeout(LimitExceeded):
-    code, status = "extraction_timeout", 503
-
-
-class ExtractionFailed(LimitExceeded):
-    code, status = "extraction_failed", 422
-
-
-class TextTooLong(LimitExceeded):
-    code, status = "text_too_long", 413
-
-
-class TooManyClauses(LimitExceeded):
-    code, status = "too_many_clauses", 413
-
-
-class Busy(LimitExceeded):
-    code, status = "busy", 503
-
-
-class OverBudget(LimitExceeded):
-    code, status = "analysis_timeout", 503
-
-
-class Budget:
-    """What one request may spend: CPU seconds (this thread's, plus what its extraction worker
-    charges) and a wall-clock deadline as a hang guard. CPU, not wall time, is the measure, so a
-    busy machine does not fail sound requests; `check` raises OverBudget naming the stage."""
-
-    def __init__(self, cpu_seconds: float | None = None, wall_seconds: float | None = None):
-        self.cpu_seconds = REQUEST_CPU_SECONDS if cpu_seconds is None else cpu_seconds
-        self._cpu_start = time.thread_time()
-        self._charged = 0.0
-        self.deadline = time.monotonic() + wall_seconds if wall_seconds else None
-
-    def charge(self, cpu: float) -> None:
-        """CPU spent for this request elsewhere (the extraction worker)."""
-        self._charged += cpu
-
-    def spent(self) -> float:
-        return time.thread_time() - self._cpu_start + self._charged
-
-    def left(self) -> float:
-        return self.cpu_seconds - self.spent()
-
-    def check_cpu(self, stage: str) -> None:
-        """The CPU part alone: for work after a finished step that a busy machine merely slowed."""
-        if self.spent() > self.cpu_seconds:
-            raise OverBudget(f"this page costs more than {self.cpu_seconds:g} s of CPU to analyse "
-                             f"(stopped while {stage}); nothing was stored")
-
-    def check(self, stage: str) -> None:
-        self.check_cpu(stage)
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            raise OverBudget(f"analysing this page took too long (stopped while {stage}); nothing was stored")
-
-
-# The budget of the request this thread is serving, for the extraction pool (which the Analyzer
-# calls through a plain extract_html(html, url) signature).
-current_budget: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("clausewatch_budget", default=None)
 
 
 def _process_cpu(pid: int) -> float | None:
@@ -123,18 +45,6 @@ def _process_cpu(pid: int) -> float | None:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return None
-
-
-def check_text_length(text: str, limit: int | None = None) -> None:
-    limit = MAX_TEXT_CHARS if limit is None else limit
-    if len(text) > limit:
-        raise TextTooLong(f"the page's text is {len(text):,} characters; clausewatch reads at most {limit:,}")
-
-
-def check_clause_count(n: int, limit: int | None = None) -> None:
-    limit = MAX_CLAUSES if limit is None else limit
-    if n > limit:
-        raise TooManyClauses(f"the page splits into {n:,} clauses; clausewatch reads at most {limit:,}")
 
 
 def deny_network() -> None:
@@ -298,10 +208,14 @@ def shared_pool() -> ExtractionPool:
         return _pool
 
 
-def cap_extraction(analyzer, pool: ExtractionPool | None = None, max_chars: int | None = None):
-    """Make `analyzer` extract HTML in worker processes and refuse oversized text. Returns it."""
-    analyzer.extract_html = (pool or shared_pool()).extract_html
-    analyzer.max_chars = MAX_TEXT_CHARS if max_chars is None else max_chars
-    analyzer.cpu_seconds = REQUEST_CPU_SECONDS
-    analyzer.model_budget = MODEL_TOKENS_PER_REQUEST
+def cap_extraction(analyzer, settings, pool: ExtractionPool | None = None):
+    """Make `analyzer` extract HTML in worker processes and refuse oversized text, with the caps of
+    `settings`. Returns it. A pool given here keeps its own time cap (tests make short ones); the
+    shared pool serves every app of the process, so each app passes its own."""
+    analyzer.extract_html = (pool.extract_html if pool is not None else
+                             functools.partial(shared_pool().extract_html, seconds=settings.extract_seconds))
+    analyzer.max_chars = settings.max_text_chars
+    analyzer.max_clauses = settings.max_clauses
+    analyzer.cpu_seconds = settings.request_cpu_seconds
+    analyzer.model_budget = settings.model_tokens
     return analyzer

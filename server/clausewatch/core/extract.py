@@ -3,7 +3,7 @@
 Two passes, chosen by measurement on the 44 shared pages that have Open Terms Archive reference
 texts (bench/extraction.py, figures in bench/extraction.md):
 
-- the DOM pass (extract_simple.py) reads every block of the page in order and drops only what
+- the DOM pass (extract_dom.py) reads every block of the page in order and drops only what
   is clearly site chrome (menus, link lists, consent pop-ups). It keeps accordion headings in
   <button>, hidden FAQ answers and <div>/<span> layouts that trafilatura's main-content guess
   drops, does not repeat text, and is about 6x faster. It is the primary pass.
@@ -23,7 +23,7 @@ import lxml.etree as etree
 import lxml.html
 import functools
 
-from . import extract_simple
+from . import extract_dom
 from .segment import Block, guess_kind
 
 
@@ -115,7 +115,7 @@ def _title(tree) -> str:
 
 def extract_html(html: str | bytes, url: str | None = None) -> Extracted:
     if isinstance(html, (bytes, bytearray)):
-        # A PDF's bytes: read here so that the server's capped extraction worker (limits.py) runs it.
+        # A PDF's bytes: read here so that the server's capped extraction worker (web/extraction_pool.py) runs it.
         from .pdf import extract_pdf
         return extract_pdf(bytes(html))
     if not html or not html.strip():
@@ -125,8 +125,8 @@ def extract_html(html: str | bytes, url: str | None = None) -> Extracted:
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"cannot parse HTML: {exc}") from None
     title = _title(tree)
-    extract_simple.clean(tree)
-    text, blocks = _assemble(extract_simple.pieces(tree))
+    extract_dom.clean(tree)
+    text, blocks = _assemble(extract_dom.pieces(tree))
     method = "dom"
     if not text.strip():
         # All the DOM pass read looked like chrome: let trafilatura judge the raw page, and if it
@@ -135,8 +135,8 @@ def extract_html(html: str | bytes, url: str | None = None) -> Extracted:
         method = "trafilatura"
         if not text.strip():
             tree = lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
-            extract_simple.clean(tree, chrome=False)
-            text, blocks = _assemble(extract_simple.pieces(tree))
+            extract_dom.clean(tree, chrome=False)
+            text, blocks = _assemble(extract_dom.pieces(tree))
             method = "dom-all"
     if not text.strip():
         raise ExtractionError("no readable text found on the page")

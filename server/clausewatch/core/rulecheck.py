@@ -22,8 +22,8 @@ def rule_problems(rule: Rule, backtracking: bool = False) -> list[str]:
     """
     problems = []
     if backtracking and not rule.user:
-        from .redos import check_rule as redos_problems
-        problems += redos_problems(rule)
+        from .redos import slow_patterns
+        problems += slow_patterns(rule)
     for example in rule.examples_match:
         if apply_rule(rule, example) is None:
             problems.append(f"{rule.path}: examples.match: does not match: {example!r}")

@@ -24,7 +24,6 @@ run on every clause as they did before the encoder, and the response says so in 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -45,9 +44,9 @@ CONTRARY = [("ai_training", "commitment_no_ai_training"), ("data_sale", "commitm
             ("no_deletion", "deletion_available"), ("no_opt_out", "opt_out_available")]
 # Clauses shorter than this many words carry no clause of a contract ("Cookies", "Last updated").
 MIN_WORDS = 4
-# The model reads at most this many clauses of one page (CLAUSEWATCH_MODEL_MAX_CLAUSES): its CPU
-# cost is linear in clauses, and this bounds it per request. 99% of the real pages have fewer.
-MAX_MODEL_CLAUSES = int(os.environ.get("CLAUSEWATCH_MODEL_MAX_CLAUSES", "1000"))
+# The model reads at most this many clauses of one page (settings.model_max_clauses passes another):
+# its CPU cost is linear in clauses, and this bounds it per request. 99% of the real pages have fewer.
+MAX_MODEL_CLAUSES = 1000
 # A user rule that spends more CPU than this on one clause is switched off for good (with a
 # warning): redos.py's load-time check cannot prove a pattern fast, and one slow rule would
 # otherwise cost this much on every clause of every page. Built-in rules take microseconds.
@@ -105,7 +104,7 @@ class Detector:
         `model_budget` (tokens, ClauseEncoder.cost) bounds what the model reads in this call; when
         it runs out, the Reading is incomplete and holds no findings: a part of a page is no
         grade. `deadline` (monotonic seconds) and `check` (the request's budget,
-        limits.Budget.check) are tested per clause and raise when spent; once the model has read
+        budget.Budget.check) are tested per clause and raise when spent; once the model has read
         the page only `cpu_check` (Budget.check_cpu) is, so a busy machine does not throw a
         finished reading away."""
         bodies, spans = [], []

@@ -34,7 +34,7 @@ class Vendor:
     terms: tuple[str, ...]
     privacy: tuple[str, ...]
     # False until its URLs were fetched and read as a policy (tools/build_vendors.py); each watcher
-    # records its own successes in vendor_state.py. Not sent to the extension: the badge needs none.
+    # records its own successes in confirmed_urls.py. Not sent to the extension: the badge needs none.
     confirmed: bool = False
 
     def to_json(self) -> dict:

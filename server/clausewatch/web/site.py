@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import url_for
 
+from ..core.score import MEANING
 
 
 def _letter(grade) -> str:
@@ -37,12 +38,15 @@ def site_status(services, host: str) -> dict:
         if changed:
             changes.append({"doc_type": doc["doc_type"], "url": doc["url"], **diff})
     if not documents:
-        requested = bool(services.watcher and services.watcher.request(vendor.id))
+        # Read only: `requested` says whether the watcher is already on it; the badge asks for a
+        # fetch with POST /api/site/fetch, and `watching` false means nobody will fetch it.
+        watcher = services.watcher
+        requested = bool(watcher and vendor.id in watcher.pending())
         return {"host": host, "vendor": {"id": vendor.id, "name": vendor.name}, "status": "pending",
-                "requested": requested, "grade": None, "changed": False, "changes": [], "documents": []}
+                "requested": requested, "watching": services.settings.watch, "grade": None,
+                "changed": False, "changes": [], "documents": []}
     # The badge shows the worse of the vendor's documents: one bad policy is enough to care.
     worst = max(documents, key=lambda d: d["grade"])
-    from .score import MEANING
     return {
         "host": host, "vendor": {"id": vendor.id, "name": vendor.name}, "status": "analysed",
         "grade": {"grade": worst["grade"], "meaning": MEANING[worst["grade"]]},

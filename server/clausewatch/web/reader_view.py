@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from .limits import Budget
-from .security import check_request
+from ..core.budget import Budget
+from ..core.taxonomy import SEVERITY_RANK
 from .notices import notices
-from .taxonomy import SEVERITY_RANK
+from .security import check_request
 
 bp = Blueprint("report", __name__)
 # No script runs in the reader view and no inline style is allowed: policy text is data only.
@@ -50,13 +50,14 @@ def load_report(report_id: str) -> tuple[dict, dict | None]:
     """The stored version behind a report id and its changes since the version before it; the
     reader view and its exports check and load the same way."""
     check_request(allow_navigation=True)
-    store = current_app.extensions["clausewatch"].store
+    services = current_app.extensions["clausewatch"]
+    store = services.store
     version = store.version(report_id=report_id)
     if version is None:
         abort(404, "no such report")
     older = [i for i in store.versions_of(version["document_id"]) if i < version["id"]]
     # Read back when the popup or an earlier view computed it; else computed once, in budget, and kept.
-    budget = Budget()
+    budget = Budget(services.settings.request_cpu_seconds)
     changes = store.diff(older[-1], version["id"], check=lambda: budget.left() > 0) if older else None
     return version, changes
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, render_template
 
-from . import report
-from .taxonomy import SEVERITY_RANK
+from ..core.taxonomy import SEVERITY_RANK
+from . import reader_view
 
 bp = Blueprint("export", __name__)
 CSS = Path(__file__).with_name("static") / "report.css"
@@ -48,7 +48,7 @@ def _attachment(body: str, mimetype: str, filename: str, csp: str):
 
 @bp.get("/report/<report_id>/export.html")
 def export_html(report_id: str):
-    version, changes = report.load_report(report_id)
+    version, changes = reader_view.load_report(report_id)
     css = CSS.read_text(encoding="utf-8")
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
     csp = f"default-src 'none'; style-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
@@ -56,17 +56,15 @@ def export_html(report_id: str):
                                                           SEVERITY_RANK[f["severity"]], f["start"]))
     context = {"v": version, "findings": findings, "changes": changes, "export": True, "inline_css": css,
                "export_csp": csp, "exported_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-               "paragraphs": report.paragraphs(version["text"], version["clauses"], version["findings"])}
-    group = getattr(report, "group", None)  # the reader view's findings-by-category, when it has it
-    if group is not None:
-        context["groups"] = group(findings)
+               "paragraphs": reader_view.paragraphs(version["text"], version["clauses"], version["findings"]),
+               "groups": reader_view.group(findings)}
     html = render_template("report.html", **context)
     return _attachment(html, "text/html", _filename(version, "html"), csp)
 
 
 @bp.get("/report/<report_id>/export.json")
 def export_json(report_id: str):
-    version, changes = report.load_report(report_id)
+    version, changes = reader_view.load_report(report_id)
     body = {
         "generator": _generator(),
         "exported_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),

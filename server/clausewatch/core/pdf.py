@@ -1,6 +1,6 @@
 """PDF bytes -> policy text, with pypdf (pure Python, BSD, maintained; no native code to crash).
 
-In the server this runs inside the killable extraction worker (limits.py), because extract.py's
+In the server this runs inside the killable extraction worker (web/extraction_pool.py), because extract.py's
 extract_html hands bytes to `extract_pdf`: a PDF built to make the parser spin is stopped at the
 same time cap as an HTML page. Pages of text become blocks through the plain-text path, which
 joins hard-wrapped lines back into paragraphs.

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from .config import Settings
-from .taxonomy import SEVERITIES
+from ..core.taxonomy import SEVERITIES
+from ..settings import Settings, clausewatch_environment
+from .history import history
+from .watch import watch
 
 
 def _analyzer(settings: Settings):
-    from .analyze import Analyzer
-    return Analyzer.from_settings(settings)
+    from ..services import build_analyzer
+    return build_analyzer(settings)
 
 
 # One line on stderr and these exit codes, for every command (documented in `clausewatch -h`).
@@ -44,7 +45,7 @@ def main():
 @click.option("--no-watch", is_flag=True, help="Do not fetch known vendors' policies on a schedule.")
 def serve(port, data_dir, no_watch):
     """Start the local server (loopback only) that the browser extension talks to."""
-    from .serve import run
+    from ..web.serve import run
     settings = _serve_settings(port, data_dir, no_watch)
     _check_port_free(settings.port)
     try:
@@ -65,7 +66,7 @@ def _serve_settings(port, data_dir, no_watch) -> Settings:
 
 def _check_port_free(port: int) -> None:
     """Fail before loading the rules when another program holds the port (a second server, say)."""
-    from .fetch import bind_error  # the one module that touches sockets (tests/test_privacy.py)
+    from ..vendors.fetch import bind_error  # the one module that touches sockets (tests/test_privacy.py)
     exc = bind_error("127.0.0.1", port)
     if exc is not None:
         raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} "
@@ -89,9 +90,9 @@ def _document_json(analysis, findings) -> dict:
 @click.option("--explain", is_flag=True, help="Also show which rule matched each clause, and where.")
 def analyze(source, as_json, as_text, min_severity, limit, explain):
     """Analyse a terms page: a file PATH, an http(s) URL, or - for standard input."""
-    from .cli_input import InputError, read_source
-    from .extract import ExtractionError
-    from .render import Options, groups, terminal_report
+    from .source import InputError, read_source
+    from ..core.extract import ExtractionError
+    from .terminal_report import Options, groups, terminal_report
     try:
         src = read_source(source)
     except InputError as exc:
@@ -119,7 +120,7 @@ def analyze(source, as_json, as_text, min_severity, limit, explain):
 
 
 def _not_graded(screening: dict) -> str:
-    from .language import NAMES
+    from ..core.language import NAMES
     if screening.get("status") == "unsupported_language" and screening.get("language") not in NAMES:
         # langid's guess for base64, hex dumps and keyboard mashing ("zxx", "la", ...): not a language
         # the reader would recognise, so say what it is for them.
@@ -135,8 +136,8 @@ def rules():
 @rules.command("check")
 def rules_check():
     """Run every rule's examples and lint the rules; exit 1 on any problem."""
-    from .rulecheck import rule_problems
-    from .rules import RuleError, load_rules
+    from ..core.rulecheck import rule_problems
+    from ..core.rules import RuleError, load_rules
     settings = Settings.from_env()
     try:
         loaded, warnings = load_rules(settings.rules_dir, settings.user_rules_dir)
@@ -157,7 +158,7 @@ def rules_check():
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 def eval_(file, as_json):
     """Per-label precision, recall and F1 of the analysis on an annotated JSONL file."""
-    from .evaluate import EvalError, evaluate, format_table, read_jsonl
+    from ..core.evaluate import EvalError, evaluate, format_table, read_jsonl
     try:
         result = evaluate(_analyzer(Settings.from_env()), read_jsonl(file))
     except EvalError as exc:
@@ -187,7 +188,7 @@ def service_install(port, data_dir, no_watch, file_only):
     try:
         kind = svc.default_kind()
         argv = svc.server_command(svc.clausewatch_executable(), settings.port, settings.data_dir, settings.watch)
-        path = svc.install(kind, Path.home(), argv, svc.settings_env(os.environ, settings.user_rules_dir),
+        path = svc.install(kind, Path.home(), argv, svc.settings_env(clausewatch_environment(), settings.user_rules_dir),
                            start=not file_only)
     except svc.ServiceError as exc:
         raise click.ClickException(str(exc)) from None
@@ -213,7 +214,7 @@ def service_status():
     """Whether the service is installed and running, and its port. Exit status: 0 running,
     3 installed but not running, 4 not installed, 1 error."""
     from . import service as svc
-    from .fetch import bind_error  # the one module that touches sockets (tests/test_privacy.py)
+    from ..vendors.fetch import bind_error  # the one module that touches sockets (tests/test_privacy.py)
     try:
         state = svc.status(svc.default_kind(), Path.home())
     except svc.ServiceError as exc:
@@ -229,8 +230,8 @@ def service_status():
     sys.exit(0 if running else 3)
 
 
-from .cli_history import register  # noqa: E402 - after `main` exists: adds `watch` and `history`
-register(main)
+main.add_command(watch)
+main.add_command(history)
 
 
 if __name__ == "__main__":

@@ -6,21 +6,21 @@ import logging
 import os
 import sys
 
-from .config import Settings
+from ..settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 def run(settings: Settings) -> None:
+    from ..history.store import StoreError
     from . import http_server
-    from .app import build_analyzer, create_app
-    from .limits import shared_pool
-    from .store import StoreError
+    from .app import build_server_analyzer, create_app
+    from .extraction_pool import shared_pool
     from .warm import Warming
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def build():
-        analyzer = build_analyzer(settings)
+        analyzer = build_server_analyzer(settings)
         shared_pool().warm()
         log.info("%d rules ready", len(analyzer.rules))
         return analyzer

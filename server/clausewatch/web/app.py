@@ -1,38 +1,25 @@
-"""The Flask application factory: wiring only; the routes live in api.py and report.py."""
+"""The Flask application factory: wiring only; the routes live in api.py, reader_view.py and
+reader_export.py."""
 
 from __future__ import annotations
 
 import logging
 import traceback
-from dataclasses import dataclass
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
 from flask.testing import FlaskClient
 from werkzeug.exceptions import HTTPException
 
-from .analyze import Analyzer
-from .config import Settings
-from .limits import cap_extraction
+from ..core.analyze import Analyzer
+from ..services import Services, build_analyzer, open_services
+from ..settings import Settings
+from ..vendors.watcher import Watcher
+from . import api, reader_export, reader_view
+from .errors import error
+from .extraction_pool import cap_extraction
 from .security import Forbidden, check_host, check_request, cors_headers, no_bidi
-from .store import Store
-from .vendors import Vendors, load_vendors
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    settings: Settings
-    analyzer: Analyzer
-    store: Store
-    vendors: Vendors
-    watcher: object | None = None
-
-
-def error(code: str, message: str, status: int):
-    response = jsonify({"error": {"code": code, "message": message}})
-    response.status_code = status
-    return response
 
 
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
@@ -49,14 +36,15 @@ class LoopbackClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-def build_analyzer(settings: Settings) -> Analyzer:
-    # Extraction runs in killable worker processes with a time cap (limits.py).
-    return cap_extraction(Analyzer.from_settings(settings))
+def build_server_analyzer(settings: Settings) -> Analyzer:
+    # Extraction runs in killable worker processes with a time cap (extraction_pool.py).
+    return cap_extraction(build_analyzer(settings), settings)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None,
                analyzer: Analyzer | None = None) -> Flask:
-    """`analyzer` lets `serve` pass one that is still being built (warm.Warming)."""
+    """`analyzer` lets `serve` pass one that is still being built (warm.Warming); `services`
+    lets a test bring its own parts (a watcher is added when it has none)."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -65,17 +53,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.jinja_env.finalize = no_bidi  # page text in the reader view and exports: security.BIDI_CONTROLS
     app.json.sort_keys = False
     if services is None:
-        services = Services(settings=settings, analyzer=analyzer or build_analyzer(settings),
-                            store=Store(settings.db_path), vendors=load_vendors(settings.vendors_path))
-    if services.watcher is None:
-        from .watch import Watcher
+        services = open_services(settings, analyzer or build_server_analyzer(settings))
+    elif services.watcher is None:
         services.watcher = Watcher(services)
     app.extensions["clausewatch"] = services
 
-    from . import api, export, report
     app.register_blueprint(api.bp)
-    app.register_blueprint(report.bp)
-    app.register_blueprint(export.bp)
+    app.register_blueprint(reader_view.bp)
+    app.register_blueprint(reader_export.bp)
 
     @app.before_request
     def guard():

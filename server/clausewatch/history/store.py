@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .diff import clause_hash
+from .diff import ALGO, clause_hash, diff_versions
 
 # 1: the first release. 2: clauses carry a normalised hash (the clause-level diff pairs identical
 # clauses by it), a vendor's documents are keyed per policy URL (vendors list several), and a
@@ -100,6 +100,16 @@ def document_key(url: str, vendor: str | None = None, doc_type: str | None = Non
     if vendor and doc_type:
         return f"vendor:{vendor}:{doc_type}:{_canonical(url).lower()}"
     return _canonical(url)
+
+
+def version_of(analysis, report_id: str) -> dict:
+    """An analysis in the shape of a stored version (Store.version), built in memory: what the
+    history keeps of it, and what the diff of a fresh answer reads instead of reading it back."""
+    text = analysis.text
+    return {"report_id": report_id, "content_hash": analysis.document["content_hash"], "text": text,
+            "findings": [f.to_dict() for f in analysis.findings],
+            "clauses": [{"idx": i, "start": c.start, "end": c.end, "kind": c.kind,
+                         "hash": clause_hash(text[c.start:c.end])} for i, c in enumerate(analysis.clauses)]}
 
 
 def reset(path: Path) -> Path:
@@ -286,18 +296,17 @@ class Store:
 
     def _insert_version(self, conn, document_id, analysis, source, stamp) -> int:
         summary = json.dumps({"document": analysis.document, "grade": analysis.grade})
+        kept = version_of(analysis, secrets.token_urlsafe(12))
         cur = conn.execute(
             "INSERT INTO versions(document_id, report_id, content_hash, text, grade, summary, source, first_seen, "
             "last_seen) VALUES (?,?,?,?,?,?,?,?,?)",
-            (document_id, secrets.token_urlsafe(12), analysis.document["content_hash"], analysis.text,
+            (document_id, kept["report_id"], kept["content_hash"], kept["text"],
              analysis.grade["grade"], summary, source, stamp, stamp))
         version_id = cur.lastrowid
-        text = analysis.text
         conn.executemany("INSERT INTO clauses(version_id, idx, start, end, kind, hash) VALUES (?,?,?,?,?,?)",
-                         [(version_id, i, c.start, c.end, c.kind, clause_hash(text[c.start:c.end]))
-                          for i, c in enumerate(analysis.clauses)])
+                         [(version_id, c["idx"], c["start"], c["end"], c["kind"], c["hash"]) for c in kept["clauses"]])
         conn.executemany("INSERT INTO findings(version_id, data) VALUES (?,?)",
-                         [(version_id, json.dumps(f.to_dict())) for f in analysis.findings])
+                         [(version_id, json.dumps(f)) for f in kept["findings"]])
         return version_id
 
     def version(self, *, report_id: str | None = None, version_id: int | None = None) -> dict | None:
@@ -365,10 +374,11 @@ class Store:
                 return
             time.sleep(0.05)
 
-    def diff(self, old_id: int | None, new_id: int, check=None) -> dict | None:
+    def diff(self, old_id: int | None, new_id: int, check=None, new: dict | None = None) -> dict | None:
         """The diff between two stored versions, computed once and then read back (None: no old one).
-        `check` is the request's budget (diff.Cost): past it the diff is told in part, and kept so."""
-        from .diff import ALGO, diff_versions
+        `check` is the request's budget (diff.Cost): past it the diff is told in part, and kept so.
+        `new`: the newer version as the caller already holds it (version_of), so a fresh answer
+        is not read back from the database it was just written to."""
         if old_id is None or old_id == new_id:
             return None
         conn = self.connect()
@@ -376,7 +386,9 @@ class Store:
                            "WHERE d.old_id=? AND d.new_id=? AND d.algo=?", (old_id, new_id, ALGO)).fetchone()
         if row is not None:
             return {"since": row["last_seen"], **json.loads(row["data"])}
-        old, new = self.version(version_id=old_id), self.version(version_id=new_id)
+        old = self.version(version_id=old_id)
+        if new is None:
+            new = self.version(version_id=new_id)
         if old is None or new is None:
             return None
         out = diff_versions(old, new, check=check)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-from .taxonomy import SEVERITIES, SEVERITY_RANK
+from ..core.taxonomy import SEVERITIES, SEVERITY_RANK
 
 COLORS = {"critical": "\033[1;97;41m", "high": "\033[1;31m", "medium": "\033[33m", "low": "\033[36m",
           "protection": "\033[32m"}

@@ -14,7 +14,7 @@ from collections import deque
 
 import regex
 
-from .taxonomy import SEVERITY_RANK
+from ..core.taxonomy import SEVERITY_RANK
 
 # "10.2", "§ 4", "(a)", "iv)", a bullet at the start of a clause: renumbering a section (or turning
 # it into a list) is not a change of it.

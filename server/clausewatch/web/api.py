@@ -10,12 +10,15 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from .extract import ExtractionError
-from .limits import Budget, LimitExceeded, current_budget
-from .match import MatchTimeout
+from ..core.budget import Budget, LimitExceeded, current_budget
+from ..core.extract import ExtractionError
+from ..core.match import MatchTimeout
+from ..core.pdf import PdfError, looks_like_pdf
+from ..history.store import version_of
+from .errors import error
 from .notices import notices
-from .pdf import PdfError, looks_like_pdf
 from .security import check_request
+from .site import site_status
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 TEXT_FIELDS = ("url", "html", "text", "title")
@@ -36,7 +39,6 @@ class ApiError(Exception):
 
 @bp.errorhandler(ApiError)
 def api_error(exc):
-    from .app import error
     return error(exc.code, exc.message, exc.status)
 
 
@@ -119,17 +121,20 @@ def pdf_bytes(encoded: str) -> bytes:
 
 
 def request_budget() -> Budget:
-    """The CPU one request may spend, extraction, matching and diff together (limits.Budget)."""
+    """The CPU one request may spend, extraction, matching and diff together (budget.Budget)."""
     s = services()
     return Budget(getattr(s.analyzer, "cpu_seconds", None), s.settings.analysis_seconds)
 
 
 def analysis_payload(analysis, stored: dict, vendor, doc_type=None, budget: Budget | None = None) -> dict:
+    """The answer, from the analysis in memory; `stored` (what Store.record kept) only gives the
+    ids. The previous version is read from the history: it is not in memory."""
     s = services()
     # The diff is computed once per pair of versions and kept (store.diff); past the request's
     # budget it is told in part rather than failing a page that was analysed and stored.
     changes = s.store.diff(stored["previous_version_id"], stored["version_id"],
-                           check=(lambda: budget.left() > 0) if budget is not None else None)
+                           check=(lambda: budget.left() > 0) if budget is not None else None,
+                           new=version_of(analysis, stored["report_id"]))
     return {
         "report_id": stored["report_id"],
         "report_url": url_for("report.view", report_id=stored["report_id"], _external=True),
@@ -225,8 +230,20 @@ def _host_arg() -> str:
 
 @bp.get("/site")
 def site():
-    from .site import site_status
+    # Reads only: a GET never makes the server fetch anything (POST /api/site/fetch asks for that).
     return jsonify(site_status(services(), _host_arg()))
+
+
+@bp.post("/site/fetch")
+def site_fetch():
+    """The badge asks the watcher to fetch a known vendor it has no version of yet; the watcher
+    fetches that vendor's listed policy URLs only, never a URL of the request."""
+    s = services()
+    vendor = s.vendors.for_host(_host_arg())
+    if vendor is None:
+        raise ApiError("unknown_vendor", "that host is not a known vendor", 404)
+    requested = bool(s.watcher and s.watcher.request(vendor.id))
+    return jsonify({"vendor": vendor.id, "requested": requested, "watching": s.settings.watch})
 
 
 @bp.post("/site/seen")

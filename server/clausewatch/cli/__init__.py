@@ -1,0 +1,5 @@
+"""The `clausewatch` command."""
+
+from .main import main
+
+__all__ = ["main"]
