@@ -25,18 +25,21 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, tmp: Path, **env_overrides: str):
+    """exe, cwd and base_env run another install than the tests' own (tests/installed.py: the wheel)."""
+
+    def __init__(self, tmp: Path, exe: Path | None = None, cwd: Path | None = None,
+                 base_env: dict[str, str] | None = None, **env_overrides: str):
         self.port = free_port()
         self.data_dir = tmp / "data"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CLAUSEWATCH_")}
+        env = {k: v for k, v in (os.environ if base_env is None else base_env).items() if not k.startswith("CLAUSEWATCH_")}
         env.update({"CLAUSEWATCH_DATA_DIR": str(self.data_dir), "XDG_CONFIG_HOME": str(tmp / "config"),
                     "CLAUSEWATCH_EXTENSION_IDS": TEST_EXTENSION_ID, **env_overrides})
-        exe = Path(sys.executable).with_name("clausewatch")
+        exe = exe or Path(sys.executable).with_name("clausewatch")
         cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch.cli"]
         self.log_path = tmp / "server.log"
         self._log = open(self.log_path, "w+", encoding="utf-8")
         self.proc = subprocess.Popen(cmd + ["serve", "--port", str(self.port), "--no-watch"], env=env,
-                                     stdout=self._log, stderr=subprocess.STDOUT)
+                                     stdout=self._log, stderr=subprocess.STDOUT, cwd=cwd)
         deadline = time.monotonic() + 60  # a hang guard: start-up on a busy machine
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
