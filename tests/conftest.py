@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from installed import installed_clausewatch  # noqa: F401 - a session fixture: the e2e tests share it
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

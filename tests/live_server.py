@@ -35,15 +35,18 @@ def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
 
 
 class LiveServer:
-    def __init__(self, tmp: Path, **env_overrides: str):
+    """exe, cwd and base_env run another install than the tests' own (tests/installed.py: the wheel)."""
+
+    def __init__(self, tmp: Path, exe: Path | None = None, cwd: Path | None = None,
+                 base_env: dict[str, str] | None = None, **env_overrides: str):
         self.data_dir = tmp / "data"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CLAUSEWATCH_")}
+        env = {k: v for k, v in (os.environ if base_env is None else base_env).items() if not k.startswith("CLAUSEWATCH_")}
         env.update({"CLAUSEWATCH_DATA_DIR": str(self.data_dir), "XDG_CONFIG_HOME": str(tmp / "config"),
                     "CLAUSEWATCH_EXTENSION_IDS": TEST_EXTENSION_ID, **env_overrides})
-        exe = Path(sys.executable).with_name("clausewatch")
+        exe = exe or Path(sys.executable).with_name("clausewatch")
         cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "clausewatch"]
         port = free_port()
-        self._start(tmp, cmd + ["serve", "--port", str(port), "--no-watch"], env, port)
+        self._start(tmp, cmd + ["serve", "--port", str(port), "--no-watch"], env, port, cwd)
 
     @classmethod
     def running(cls, tmp: Path, argv: list[str], env: dict[str, str], port: int) -> "LiveServer":
@@ -52,11 +55,11 @@ class LiveServer:
         server._start(tmp, argv, env, port)
         return server
 
-    def _start(self, tmp: Path, argv: list[str], env: dict[str, str], port: int) -> None:
+    def _start(self, tmp: Path, argv: list[str], env: dict[str, str], port: int, cwd: Path | None = None) -> None:
         self.port = port
         self.log_path = tmp / "server.log"
         self._log = open(self.log_path, "w+", encoding="utf-8")
-        self.proc = subprocess.Popen(argv, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(argv, env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=cwd)
         deadline = time.monotonic() + 60  # a hang guard: start-up on a busy machine
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

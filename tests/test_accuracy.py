@@ -42,6 +42,7 @@ def test_the_recorded_figures_are_those_of_bench_accuracy_md():
         assert recorded["macro_f1"] in figures, (name, recorded, figures)
 
 
+@pytest.mark.slow  # analyses 2,000 labelled sentences
 def test_the_selection_set_holds(analyzer):
     result = evaluate(analyzer, selection_rows())
     recorded = RECORDED["selection"]
@@ -50,6 +51,7 @@ def test_the_selection_set_holds(analyzer):
     assert result["critical_high"]["precision"] >= recorded["critical_high"] - PRECISION_TOLERANCE
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["unfair_tos/validation.jsonl", "claudette_2024/en.jsonl"])
 def test_the_claudette_check_sets_hold(shared_data, analyzer, name):
     path = shared_data / name

@@ -79,6 +79,7 @@ def test_health_answers_while_ten_hostile_requests_run(live):
             assert status in (200, 503), body
 
 
+@pytest.mark.slow
 def test_a_lookalike_rewrite_is_diffed_once_in_budget_and_the_reader_view_reads_it_back(live, tmp_path):
     url = "https://lookalike.example/terms"
     assert live.analyze({"url": url, "text": lookalike_paragraphs(2)})[0] == 200

@@ -205,6 +205,26 @@ def test_rules_check_fails_on_a_rule_its_examples_do_not_test(tmp_path, monkeypa
     assert result.output.strip().endswith("1 problems")
 
 
+@pytest.mark.parametrize("layout", ["missing", "empty", "only vendors.yaml", "only a user rule"])
+def test_rules_check_fails_when_no_built_in_rule_loads(tmp_path, monkeypatch, layout):
+    """An install that lost its rules must not pass as "0 rules, 0 examples, 0 problems"."""
+    rules, user = tmp_path / "rules", tmp_path / "user"
+    if layout != "missing":
+        rules.mkdir()
+    if layout == "only vendors.yaml":
+        (rules / "vendors.yaml").write_text("version: 1\nvendors: []\n")
+    if layout == "only a user rule":
+        user.mkdir()
+        (user / "mine.yaml").write_text(
+            "category: data_sale\nmessage: m\npatterns: ['\\bsell\\b']\n"
+            "examples:\n  match: ['we sell', 'we sell it', 'sell now']\n  no_match: ['a', 'b', 'c']\n")
+    monkeypatch.setenv("CLAUSEWATCH_RULES_DIR", str(rules))
+    monkeypatch.setenv("CLAUSEWATCH_USER_RULES_DIR", str(user))
+    result = CliRunner().invoke(main, ["rules", "check"])
+    assert result.exit_code == 1, result.output
+    assert f"no built-in rule found in {rules}" in result.output
+
+
 def write_jsonl(path: Path, rows):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 

@@ -54,10 +54,12 @@ def test_gold_set_shape(rows, annotated):
     assert sum(1 for r in rows if not r["labels"]) >= 80  # hard negatives
 
 
+@pytest.mark.slow  # the gold set, analysed once for both tests
 def test_macro_f1_holds(result):
     assert result["macro_f1"] >= RECORDED_MACRO_F1 - MAX_DROP, result["macro_f1"]
 
 
+@pytest.mark.slow
 def test_critical_and_high_findings_are_right(result):
     severe = result["critical_high"]
     assert severe["shown"] > 0

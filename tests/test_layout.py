@@ -16,7 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "server" / "clausewatch"
 # What each layer may import of clausewatch, besides itself.
 ALLOWED = {
     "core": set(),
-    "settings": set(),
+    "resources": set(),
+    "settings": {"resources"},
     "history": {"core"},
     "vendors": {"core"},
     "services": {"core", "history", "vendors", "settings"},

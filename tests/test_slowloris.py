@@ -12,6 +12,8 @@ import pytest
 
 from live_server import LiveServer
 
+pytestmark = pytest.mark.slow  # each test waits out the server's idle and drip timeouts
+
 HALF_OPEN = 150  # above waitress's default connection_limit of 100
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import textwrap
 
+import pytest
+
 from clausewatch.core.rules import load_rules, parse_rule
 
 GOOD = textwrap.dedent("""
@@ -66,6 +68,7 @@ def test_every_hostile_user_rule_file_is_a_warning_naming_file_and_key(tmp_path)
     assert not any(SECRET in w for w in warnings)
 
 
+@pytest.mark.slow
 def test_the_server_starts_with_a_hostile_rules_folder_and_quotes_nothing(tmp_path):
     from live_server import LiveServer
     user = tmp_path / "config" / "clausewatch" / "rules"

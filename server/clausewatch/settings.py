@@ -16,8 +16,9 @@ from pathlib import Path
 
 import platformdirs
 
+from . import resources
+
 APP = "clausewatch"
-REPO = Path(__file__).resolve().parents[2]
 
 
 def extension_id_from_key(key_b64: str) -> str:
@@ -27,7 +28,7 @@ def extension_id_from_key(key_b64: str) -> str:
 
 
 def pinned_extension_ids() -> list[str]:
-    manifest = REPO / "extension" / "manifest.json"
+    manifest = resources.extension_manifest()
     try:
         key = json.loads(manifest.read_text(encoding="utf-8")).get("key")
     except (OSError, ValueError):
@@ -64,7 +65,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8787
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir(APP)))
-    rules_dir: Path = REPO / "rules"
+    rules_dir: Path = field(default_factory=resources.rules_dir)
     user_rules_dir: Path = field(default_factory=lambda: Path(platformdirs.user_config_dir(APP)) / "rules")
     max_body_bytes: int = 8 * 1024 * 1024
     analysis_seconds: float = 10.0

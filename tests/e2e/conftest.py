@@ -33,6 +33,14 @@ CLAUSEWATCH = Path(sys.executable).with_name("clausewatch")
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
+def pytest_collection_modifyitems(config, items):
+    # Every test here drives a browser, marked or not, so `-m "not browser"` never starts one.
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

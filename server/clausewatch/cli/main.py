@@ -143,6 +143,9 @@ def rules_check():
         loaded, warnings = load_rules(settings.rules_dir, settings.user_rules_dir)
     except RuleError as exc:
         raise click.ClickException(str(exc)) from None
+    if all(rule.user for rule in loaded):
+        # An install that lost its rules would otherwise pass: "0 rules, 0 problems".
+        raise click.ClickException(f"no built-in rule found in {settings.rules_dir}")
     problems = [p for rule in loaded for p in rule_problems(rule, backtracking=True)]
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
