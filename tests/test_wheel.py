@@ -35,9 +35,9 @@ def test_the_wheel_carries_the_checkout_rules_model_and_extension_manifest(insta
     assert shipped == checkout_rule_files()  # every rule and vendors.yaml, byte for byte, nothing stale
     assert "vendors.yaml" in shipped
     assert manifest == (REPO / "extension" / "manifest.json").read_bytes()
-    detector = {p.name for p in (REPO / "server" / "clausewatch" / "detector").iterdir()}
-    assert {f"clausewatch/detector/{n}" for n in detector} <= names
-    assert {"clausewatch/__init__.py", "clausewatch/templates/report.html", "clausewatch/static/report.css"} <= names
+    detector = {p.name for p in (REPO / "server" / "clausewatch" / "core" / "detector").iterdir()}
+    assert {f"clausewatch/core/detector/{n}" for n in detector} <= names
+    assert {"clausewatch/__init__.py", "clausewatch/web/templates/report.html", "clausewatch/web/static/report.css"} <= names
 
 
 def test_the_installed_package_reads_its_own_data_not_the_checkout(installed_clausewatch):
