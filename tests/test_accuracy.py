@@ -6,7 +6,6 @@ The sealed test is not read here: it is scored once per release, by bench/accura
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -18,11 +17,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "training"))
 from data import our_rows  # noqa: E402
 
-# Recorded by `bench/accuracy.py` for the model in server/clausewatch/core/detector/.
+from recorded_accuracy import recorded  # noqa: E402
+
+# Written by `bench/accuracy.py` into bench/accuracy.md for the model in server/clausewatch/core/detector/.
 RECORDED = {
-    "selection": {"macro_f1": 0.7542, "critical_high": 0.915},
-    "unfair_tos/validation.jsonl": {"macro_f1": 0.5440},
-    "claudette_2024/en.jsonl": {"macro_f1": 0.5840},
+    "selection": recorded("Selection set"),
+    "unfair_tos/validation.jsonl": recorded("Check set: UNFAIR-ToS validation"),
+    "claudette_2024/en.jsonl": recorded("Check set: CLAUDETTE 2024 en"),
 }
 MACRO_TOLERANCE = 0.01    # int8 kernels may differ a little between CPUs; a real slide is larger
 PRECISION_TOLERANCE = 0.02
@@ -33,13 +34,6 @@ pytestmark = pytest.mark.skipif(bool(os.environ.get("CLAUSEWATCH_NO_MODEL")),
 
 def selection_rows() -> list[dict]:
     return [r for _, r in our_rows({"selection"})]
-
-
-def test_the_recorded_figures_are_those_of_bench_accuracy_md():
-    text = (REPO / "bench" / "accuracy.md").read_text(encoding="utf-8")
-    figures = [float(x) for x in re.findall(r"macro-F1 \*\*([0-9.]+)\*\*", text)]
-    for name, recorded in RECORDED.items():
-        assert recorded["macro_f1"] in figures, (name, recorded, figures)
 
 
 @pytest.mark.slow  # analyses 2,000 labelled sentences

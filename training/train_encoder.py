@@ -178,6 +178,19 @@ def retune(out: Path, select, training_record: dict) -> dict:
     return record
 
 
+def init_record(init: Path | None) -> dict | None:
+    """What a run started from: the file's hash, and the record of the run that wrote it when its
+    detector.json lies beside it, so a chain of runs stays traceable to the base model."""
+    if init is None:
+        return None
+    record = {"file": init.name, "sha256": sha256(init)}
+    beside = init.parent / "detector.json"
+    if beside.is_file():
+        earlier = json.loads(beside.read_text(encoding="utf-8"))
+        record["record"] = dict(earlier["training"], selection_int8_macro_f1=earlier["selection_int8"]["macro_f1"])
+    return record
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--base", type=Path, help="folder with the verified all-MiniLM-L6-v2 files")
@@ -273,7 +286,7 @@ def main() -> None:
     export(model, args.base / "tokenizer.json", args.out)
     retune(args.out, select, {
         "seed": args.seed, "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
-        "init": {"file": args.init.name, "sha256": sha256(args.init)} if args.init is not None else None,
+        "init": init_record(args.init),
         "unfair_negatives": args.unfair_negatives, "device": device,
         "examples": dict(Counter(f"{e.source.split('/')[0]}:{e.split}" for e in pool)),
         "train_used": len(train), "selection": len(select), "history": history})
