@@ -16,7 +16,9 @@ How the two combine (DEVELOPERS.md has the long form):
    90% precision on the selection set), or the model above its threshold and a rule whose
    escalation fired ("for any purpose", "without notice"). Otherwise a finding shows as medium at
    most, so a clause that only mentions a topic is never critical.
-5. The user's own rules run on every clause and always report: they are the user's choice.
+5. Assist (detector.json "assist", chosen per model on the selection set): for some ids a rule hit
+   adds the finding the model left below its threshold (`_assisted`).
+6. The user's own rules run on every clause and always report: they are the user's choice.
 Without a model (CLAUSEWATCH_NO_MODEL=1, or files that fail their hash check) the built-in rules
 run on every clause as they did before the encoder, and the response says so in `warnings`.
 """
@@ -42,6 +44,9 @@ log = logging.getLogger(__name__)
 # A risk and the protection that says the opposite.
 CONTRARY = [("ai_training", "commitment_no_ai_training"), ("data_sale", "commitment_no_sale"),
             ("no_deletion", "deletion_available"), ("no_opt_out", "opt_out_available")]
+# "near" in _assisted: the model at least this share of its threshold.
+NEAR = 0.5
+CONTRARY_OF = {a: b for pair in CONTRARY for a, b in (pair, pair[::-1])}
 # Clauses shorter than this many words carry no clause of a contract ("Cookies", "Last updated").
 MIN_WORDS = 4
 # The model reads at most this many clauses of one page (settings.model_max_clauses passes another):
@@ -81,6 +86,8 @@ class Detector:
         self.encoder = encoder
         self.timeout = timeout
         self.max_model_clauses = max_model_clauses
+        # Ids whose rules may add what the model missed (_assisted), as chosen for this model.
+        self.assist: dict[str, str] = dict(encoder.record.get("assist", {})) if encoder is not None else {}
         self.builtin: dict[str, list[Rule]] = {}
         for r in rules:
             if not r.user:
@@ -132,8 +139,10 @@ class Detector:
                 # The model's work is done: only the CPU budget of the rules still to run counts
                 # now; a wall-clock stop here would throw away a finished analysis on a busy machine.
                 _check(None, cpu_check)
-                for shown in self.shown(p):
-                    findings.append(self._finding(clause, body, shown, warnings))
+                shown = self.shown(p)
+                for one in shown:
+                    findings.append(self._finding(clause, body, one, warnings))
+                findings += self._assisted(clause, body, p, {one.category for one in shown}, warnings)
             read = sum(p is not None for p in probs)
             if read < len(scored):
                 # The rules of what was read ran all the same: their hits are kept (_hit), so the
@@ -161,6 +170,24 @@ class Detector:
         findings = _one_per_category(findings, {r.id for r in self.user_rules})
         findings.sort(key=lambda f: (f.start, SEVERITY_RANK[f.severity], f.category))
         return Reading(findings, warnings, len(spans), len(spans))
+
+    def _assisted(self, clause: Clause, body: str, p, shown: set[str], warnings: list[str]) -> list[Finding]:
+        """Findings of the `assist` ids that the model left below their threshold but whose built-in
+        rule fires: in mode "hit" any hit; in mode "near" a hit where the model is at least halfway
+        to its threshold (two weaker signals, as in a clause whose AI-training purpose is the tenth
+        item of a long list). training/choose_assist.py chooses ids and modes on the selection set.
+        Never against a contrary id the model did show, and at most medium unless the rule's
+        escalation fired."""
+        out = []
+        for category, mode in self.assist.items():
+            if category in shown or CONTRARY_OF.get(category) in shown:
+                continue
+            n = self.encoder.ids.index(category)
+            if mode == "near" and p[n] < NEAR * self.encoder.thresholds[n]:
+                continue
+            if self._hit(category, clause, body, warnings) is not None:
+                out.append(self._finding(clause, body, Shown(category, False), warnings))
+        return out
 
     def _hit(self, category: str, clause: Clause, body: str, warnings: list[str]):
         """_best_hit of the category's built-in rules, kept per clause text: a page read over

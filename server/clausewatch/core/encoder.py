@@ -24,6 +24,10 @@ CACHE_SIZE = 50_000  # clause texts; about 250 bytes of floats each, so ~15 MB a
 # what 16 tokens of a clause cost (bench/adversarial.md measures tokens and CPU together).
 CALL_COST_TOKENS = 16
 TOKENIZE_SLICE = 32
+# Windows of one clause: they overlap by this many tokens, and at most MAX_WINDOWS are read (about
+# 400 tokens, 300 words: longer "clauses" are run-on text, and the cap bounds what one costs).
+WINDOW_OVERLAP = 32
+MAX_WINDOWS = 4
 
 
 class ModelError(RuntimeError):
@@ -57,7 +61,10 @@ class ClauseEncoder:
         self.high = np.array([self.record["high"][i] for i in self.ids], dtype=np.float32)
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()  # the file pads to 128; we pad per batch instead
-        self.tokenizer.enable_truncation(int(self.record.get("max_tokens", 128)))
+        # A clause longer than the model's window is read in overlapping windows, and each id takes
+        # its surest window: the Zoom clause names "training and tuning of algorithms and models"
+        # after its 128th token, and read truncated it was no AI-training clause at all.
+        self.tokenizer.enable_truncation(int(self.record.get("max_tokens", 128)), stride=WINDOW_OVERLAP)
         # One clause per call is too small a job to split across cores; instead `threads` calls run
         # side by side on one single-threaded session (run() releases the GIL and is thread-safe).
         self.threads = max(1, threads or THREADS)
@@ -85,8 +92,11 @@ class ClauseEncoder:
             else:
                 todo.setdefault(key, []).append(n)
         if todo:
-            keys, encoded = self._encode_within(list(todo), budget)
-            for key, probs in zip(keys, self._run(encoded)):
+            keys, windows = self._encode_within(list(todo), budget)
+            flat = [w for ws in windows for w in ws]
+            scored = iter(self._run(flat))
+            for key, ws in zip(keys, windows):
+                probs = np.max([next(scored) for _ in ws], axis=0)
                 for n in todo[key]:
                     out[n] = probs
                 self._cache[key] = probs
@@ -94,21 +104,19 @@ class ClauseEncoder:
                 self._cache.popitem(last=False)
         return out
 
-    def _encode_within(self, keys: list[str], budget: int | None) -> tuple[list[str], list[list[int]]]:
-        """The first texts whose reading fits `budget` (at least one), with their token ids.
-        Tokenised a slice at a time: the tokenizer reads a whole text before truncating it, so a
-        page of long clauses would otherwise cost more to tokenise than the budget lets us read."""
-        if budget is None:
-            return keys, [e.ids for e in self.tokenizer.encode_batch(keys, add_special_tokens=True)]
-        taken: list[list[int]] = []
+    def _encode_within(self, keys: list[str], budget: int | None) -> tuple[list[str], list[list[list[int]]]]:
+        """The first texts whose reading fits `budget` (at least one), with the token ids of each
+        one's windows. Tokenised a slice at a time: the tokenizer reads a whole text before cutting
+        it, so a page of long clauses would otherwise cost more to tokenise than the budget reads."""
+        taken: list[list[list[int]]] = []
         spent = 0
         for first in range(0, len(keys), TOKENIZE_SLICE):
-            for ids in (e.ids for e in self.tokenizer.encode_batch(keys[first:first + TOKENIZE_SLICE],
-                                                                  add_special_tokens=True)):
-                spent += self.cost(len(ids))
-                if taken and spent > budget:
+            for e in self.tokenizer.encode_batch(keys[first:first + TOKENIZE_SLICE], add_special_tokens=True):
+                windows = [e.ids] + [o.ids for o in e.overflowing][:MAX_WINDOWS - 1]
+                spent += sum(self.cost(len(w)) for w in windows)
+                if budget is not None and taken and spent > budget:
                     return keys[:len(taken)], taken
-                taken.append(ids)
+                taken.append(windows)
         return keys, taken
 
     @staticmethod

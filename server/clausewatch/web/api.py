@@ -120,6 +120,12 @@ def pdf_bytes(encoded: str) -> bytes:
     return data
 
 
+# CPU the diff may spend of the request's budget. A real page's diff costs milliseconds; past this a
+# hostile pair of versions is told in part ("complete": false), and the request that finishes a
+# long page (detect.Reading) stays within its bound with the model's and the store's work beside it.
+DIFF_CPU_SECONDS = 0.4
+
+
 def request_budget() -> Budget:
     """The CPU one request may spend, extraction, matching and diff together (budget.Budget)."""
     s = services()
@@ -132,8 +138,11 @@ def analysis_payload(analysis, stored: dict, vendor, doc_type=None, budget: Budg
     s = services()
     # The diff is computed once per pair of versions and kept (store.diff); past the request's
     # budget it is told in part rather than failing a page that was analysed and stored.
-    changes = s.store.diff(stored["previous_version_id"], stored["version_id"],
-                           check=(lambda: budget.left() > 0) if budget is not None else None,
+    check = None
+    if budget is not None:
+        until = budget.spent() + min(DIFF_CPU_SECONDS, max(budget.left(), 0.0))
+        check = lambda: budget.spent() < until  # noqa: E731
+    changes = s.store.diff(stored["previous_version_id"], stored["version_id"], check=check,
                            new=version_of(analysis, stored["report_id"]))
     return {
         "report_id": stored["report_id"],
