@@ -281,9 +281,12 @@ def test_a_clause_that_is_not_on_the_page_is_reported(browser, pages, fresh_page
 def test_automatic_analysis_of_a_terms_page_when_turned_on(browser, pages, fresh_pages):
     # Off by default: a terms page opens without marks.
     url = pages.add("/auto/terms-of-service.html", (FIXTURES / "zoom_terms_v1.html").read_bytes())
-    page, _ = browser.open(url)
+    page, tab_id = browser.open(url)
     fresh_pages.append(page)
     page.wait_for_load_state("load")
+    # The worker has seen the load finish (and read the setting then) before the option changes.
+    wait_for(lambda: browser.sw.evaluate("async (t) => (await chrome.tabs.get(t)).status", tab_id) == "complete",
+             message="the first tab's load, as the worker sees it")
     assert page.locator("mark.cw-mark").count() == 0
     # On (loopback pages are within the manifest's host permissions, so no prompt is needed here).
     browser.sw.evaluate("() => chrome.storage.local.set({autoAnalyze: true})")

@@ -19,17 +19,19 @@ export function looksLikeTerms(url, title = "") {
 
 export async function onTabUpdated(tabId, change, tab) {
   if (!change.url && change.status !== "complete") return;
+  // The setting as it was when the page finished loading: read before the badge's request, which
+  // can take seconds, so turning the option on later never analyses a page loaded while it was off.
+  const autoAnalyze = change.status === "complete" && (await getSettings()).autoAnalyze;
   const state = await getTabState(tabId);
   if (state?.analysis && !samePage(state.analysis.url, tab.url)) {
     await updateTabState(tabId, { analysis: null });
   }
   await updateBadge(tabId);
-  if (change.status === "complete") await maybeAutoAnalyse(tab);
+  if (autoAnalyze) await maybeAutoAnalyse(tab);
 }
 
 async function maybeAutoAnalyse(tab) {
-  const { autoAnalyze } = await getSettings();
-  if (!autoAnalyze || !looksLikeTerms(tab.url, tab.title) || !(await canScript(tab.url))) return;
+  if (!looksLikeTerms(tab.url, tab.title) || !(await canScript(tab.url))) return;
   const state = await getTabState(tab.id);
   if (state?.analysis && samePage(state.analysis.url, tab.url)) return;
   await analyseTab(tab.id).catch(() => {}); // silent: the popup shows errors when the user asks
