@@ -58,7 +58,7 @@ class Analyzer:
         # CPU seconds one analysis may spend (budget.Budget); None (the CLI, evaluation) is no cap.
         self.cpu_seconds: float | None = None
         # Tokens the model may read per request (ClauseEncoder.cost); None (the CLI, evaluation)
-        # reads the page whole. The server sets it (limits.cap_extraction).
+        # reads the page whole. The server sets it (web/extraction_pool.cap_extraction).
         self.model_budget: int | None = None
         # Pages part read (status "reading"), by request key: the next request reads on without
         # extracting, screening and splitting the page again. A few pages: one per open tab at most.
@@ -88,7 +88,7 @@ class Analyzer:
         # The server's request budget when there is one (it also covers the diff), else our own.
         budget = current_budget.get() or (Budget(self.cpu_seconds, self.max_seconds) if self.cpu_seconds else None)
         begun = self._reading.pop(key, None)
-        if begun is not None:  # read on: the page was extracted, screened and split last time
+        if begun is not None:  # read on: the page was extracted, screened, split and hashed last time
             return self._detect(key, *begun, url=url, title=title, started=started, budget=budget)
         check = budget.check if budget is not None else None
         cpu_check = budget.check_cpu if budget is not None else None
@@ -119,15 +119,17 @@ class Analyzer:
             check("splitting clauses")
         return self._detect(key, extracted, screening, clauses, url=url, title=title, started=started, budget=budget)
 
-    def _detect(self, key: str, extracted: Extracted, screening, clauses: list[Clause], *, url: str, title: str,
-                started: float, budget: Budget | None) -> Analysis:
+    def _detect(self, key: str, extracted: Extracted, screening, clauses: list[Clause], document: dict | None = None,
+                *, url: str, title: str, started: float, budget: Budget | None) -> Analysis:
+        """Detection and the answer; `document` is kept from the request that began a page read in parts."""
         deadline = started + self.max_seconds if self.max_seconds else None
         reading = self.detector.read(extracted.text, clauses, model_budget=self.model_budget, deadline=deadline,
                                      check=budget.check if budget else None,
                                      cpu_check=budget.check_cpu if budget else None)
-        document = self._document(extracted, clauses, url, title, screening.language)
+        if document is None:
+            document = self._document(extracted, clauses, url, title, screening.language)
         if not reading.complete:
-            self._reading[key] = (extracted, screening, clauses)
+            self._reading[key] = (extracted, screening, clauses, document)
             while len(self._reading) > READING_PAGES:
                 self._reading.popitem(last=False)
             return Analysis(extracted.text, clauses, [], None, document, reading.warnings, status="reading",

@@ -88,6 +88,8 @@ class Detector:
         self.max_model_clauses = max_model_clauses
         # Ids whose rules may add what the model missed (_assisted), as chosen for this model.
         self.assist: dict[str, str] = dict(encoder.record.get("assist", {})) if encoder is not None else {}
+        # Each id's column in the model's output, looked up per clause on the hot path.
+        self._column = {i: n for n, i in enumerate(encoder.ids)} if encoder is not None else {}
         self.builtin: dict[str, list[Rule]] = {}
         for r in rules:
             if not r.user:
@@ -141,7 +143,8 @@ class Detector:
                 _check(None, cpu_check)
                 shown = self.shown(p)
                 for one in shown:
-                    findings.append(self._finding(clause, body, one, warnings))
+                    hit = self._hit(one.category, clause, body, warnings)
+                    findings.append(self._finding(clause, body, one, hit))
                 findings += self._assisted(clause, body, p, {one.category for one in shown}, warnings)
             read = sum(p is not None for p in probs)
             if read < len(scored):
@@ -182,11 +185,12 @@ class Detector:
         for category, mode in self.assist.items():
             if category in shown or CONTRARY_OF.get(category) in shown:
                 continue
-            n = self.encoder.ids.index(category)
+            n = self._column[category]
             if mode == "near" and p[n] < NEAR * self.encoder.thresholds[n]:
                 continue
-            if self._hit(category, clause, body, warnings) is not None:
-                out.append(self._finding(clause, body, Shown(category, False), warnings))
+            hit = self._hit(category, clause, body, warnings)
+            if hit is not None:
+                out.append(self._finding(clause, body, Shown(category, False), hit))
         return out
 
     def _hit(self, category: str, clause: Clause, body: str, warnings: list[str]):
@@ -255,14 +259,14 @@ class Detector:
                for n, i in enumerate(enc.ids) if p[n] >= enc.thresholds[n]}
         for risk, protection in CONTRARY:
             if risk in out and protection in out:
-                r, q = enc.ids.index(risk), enc.ids.index(protection)
+                r, q = self._column[risk], self._column[protection]
                 weaker = risk if p[r] / enc.thresholds[r] < p[q] / enc.thresholds[q] else protection
                 del out[weaker]
         return list(out.values())
 
-    def _finding(self, clause: Clause, body: str, shown: Shown, warnings: list[str]) -> Finding:
+    def _finding(self, clause: Clause, body: str, shown: Shown, hit) -> Finding:
+        """The finding of a shown category; `hit` is what `_hit` found of its rules, or None."""
         cat = CATEGORIES[shown.category]
-        hit = self._hit(shown.category, clause, body, warnings)
         f = None if hit is None else _at(clause, body, *hit)
         escalated = False
         if f is None:

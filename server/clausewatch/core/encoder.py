@@ -60,10 +60,10 @@ class ClauseEncoder:
         self.thresholds = np.array([self.record["thresholds"][i] for i in self.ids], dtype=np.float32)
         self.high = np.array([self.record["high"][i] for i in self.ids], dtype=np.float32)
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.no_padding()  # the file pads to 128; we pad per batch instead
+        self.tokenizer.no_padding()  # the file pads to 128; one clause per call needs no padding
         # A clause longer than the model's window is read in overlapping windows, and each id takes
-        # its surest window: the Zoom clause names "training and tuning of algorithms and models"
-        # after its 128th token, and read truncated it was no AI-training clause at all.
+        # its surest window: a clause's point can come after its 128th token (a purpose late in a
+        # long list), which a truncated reading never sees.
         self.tokenizer.enable_truncation(int(self.record.get("max_tokens", 128)), stride=WINDOW_OVERLAP)
         # One clause per call is too small a job to split across cores; instead `threads` calls run
         # side by side on one single-threaded session (run() releases the GIL and is thread-safe).
