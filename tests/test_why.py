@@ -79,6 +79,9 @@ WHY = [
         must=("liability_limitation",)),
     Why("12-copilot-give-same-rights-to-others", COPILOT, "we can give those same rights to others who work with us",
         must=("content_license",)),
+    # 13. A reassurance about cancelling is no renewal trap (ChatGPT's EU terms were shown red).
+    Why("13-not-charged-after-cancel", LUMEN, "You will not be charged again after you cancel",
+        must_not=("auto_renewal",)),
     # Mirrors: the fixes above must not turn into "never report".
     Why("m1-we-sell-to-data-brokers", COUPONGO, "We sell your personal information to data brokers",
         must=("data_sale",)),
@@ -88,6 +91,8 @@ WHY = [
         must=("indemnification",)),
     Why("m4-delete-account-from-settings", LUMEN, "You can delete your account and all associated data at any time",
         must=("deletion_available",), must_not=("no_deletion",)),
+    Why("m5-plan-renews-automatically", LUMEN, "Paid plans renew automatically every month until you cancel",
+        must=("auto_renewal",)),
 ]
 
 URLS = {

@@ -138,7 +138,9 @@ def rule_examples() -> list[Example]:
             continue
         cat, ex = rule["category"], rule.get("examples") or {}
         out += [Example(t, {cat}, {cat}, "rules", "clausewatch-rules") for t in ex.get("match", [])]
-        out += [Example(t, set(), {cat}, "rules", "clausewatch-rules") for t in ex.get("no_match", [])]
+        # Written as the near misses of their category (a denial, a ban on the user, a pointer):
+        # hard negatives, weighted as a labeller's are.
+        out += [Example(t, set(), {cat}, "rules", "clausewatch-rules", {cat}) for t in ex.get("no_match", [])]
     return out
 
 

@@ -7,7 +7,9 @@ Runs on CPU (minutes per epoch on two cores) or on a GPU when torch sees one. Ea
 on the selection set; the best epoch is exported to ONNX, quantised to int8 with onnxruntime, and
 the int8 model's thresholds are chosen on the selection set again (what ships is what was tuned).
 Writes server/clausewatch/core/detector/{model.onnx,tokenizer.json,detector.json}; detector.json records
-the data, the seed, every hash and every figure. The sealed set is never read here.
+the data, the seed, every hash and every figure. The sealed set is never read here. Then
+training/choose_thresholds.py chooses the bars the product uses (the model alone, the model with
+a rule, and the bars for critical and high) through the product's own rules.
 """
 
 from __future__ import annotations
@@ -59,19 +61,37 @@ def make_tokenizer(path: Path) -> Tokenizer:
 
 
 class Detector(torch.nn.Module):
-    """Encoder, mean pooling over real tokens, dropout, one linear layer: logits per id."""
+    """Encoder, pooling over real tokens, dropout, one linear layer: logits per id.
 
-    def __init__(self, base: Path, n_out: int):
+    Pooling "meanmax" puts the largest value of each feature over the tokens beside the mean. The
+    mean alone dilutes a short phrase in a long clause: AI training as the tenth purpose of a list
+    of twelve scored 0.06 read whole, while the same purpose alone scored high."""
+
+    def __init__(self, base: Path, n_out: int, pool: str = "mean"):
         super().__init__()
         self.encoder = AutoModel.from_pretrained(str(base))
+        self.pool = pool
         self.dropout = torch.nn.Dropout(0.1)
-        self.head = torch.nn.Linear(self.encoder.config.hidden_size, n_out)
+        width = self.encoder.config.hidden_size * (2 if pool == "meanmax" else 1)
+        self.head = torch.nn.Linear(width, n_out)
 
     def forward(self, input_ids, attention_mask):
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         m = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+        if self.pool == "meanmax":
+            largest = hidden.masked_fill(m == 0, -1e4).max(1).values
+            pooled = torch.cat([pooled, largest], dim=-1)
         return self.head(self.dropout(pooled))
+
+    def load_earlier(self, state: dict) -> None:
+        """An earlier run's weights; a mean-pooled head widened with zeros for the max half, so
+        training starts from exactly what the earlier model said."""
+        weight = state["head.weight"]
+        if weight.shape[1] < self.head.in_features:
+            state = dict(state, **{"head.weight": torch.cat(
+                [weight, torch.zeros(weight.shape[0], self.head.in_features - weight.shape[1])], dim=1)})
+        self.load_state_dict(state)
 
 
 def batches(encoded: list[list[int]], size: int, rng: random.Random | None):
@@ -142,7 +162,9 @@ def export(model, tokenizer_path: Path, out: Path) -> None:
                       output_names=["logits"], opset_version=17, dynamo=False,
                       dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
                                     "attention_mask": {0: "batch", 1: "tokens"}, "logits": {0: "batch"}})
-    quantize_dynamic(str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8)
+    # Per channel: one scale per output row. One scale per matrix cost 0.008 of selection macro-F1
+    # (0.7744 against 0.7824) and put the Zoom clause below its bar.
+    quantize_dynamic(str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True)
     fp32.unlink()
     (out / "tokenizer.json").write_bytes(tokenizer_path.read_bytes())
 
@@ -202,6 +224,7 @@ def main() -> None:
     ap.add_argument("--max-steps", type=int, default=0, help="stop each epoch early (smoke runs only)")
     ap.add_argument("--init", type=Path,
                     help="start from the best_state.pt of an earlier run (its hash goes into the record)")
+    ap.add_argument("--pool", choices=["mean", "meanmax"], default="meanmax")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--retune", action="store_true",
                     help="only choose the thresholds of the model already in --out again (new labels, new scoring)")
@@ -235,9 +258,9 @@ def main() -> None:
     neg = ((1 - y_train) * m_train).sum(0)
     pos_weight = torch.tensor(np.clip(np.sqrt(neg / np.maximum(pos, 1)), 1, 8), dtype=torch.float32, device=device)
 
-    model = Detector(args.base, len(IDS)).to(device)
+    model = Detector(args.base, len(IDS), args.pool).to(device)
     if args.init is not None:  # fine-tuned further on new labels: cheaper than from the base again
-        model.load_state_dict(torch.load(args.init, map_location=device))
+        model.load_earlier(torch.load(args.init, map_location=device))
     # The word-embedding matrix is half the parameters; a few thousand sentences cannot move it
     # usefully, and AdamW's update of it is most of a CPU step.
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -285,7 +308,7 @@ def main() -> None:
     torch.save(best_state, args.out / "best_state.pt")
     export(model, args.base / "tokenizer.json", args.out)
     retune(args.out, select, {
-        "seed": args.seed, "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
+        "seed": args.seed, "epochs": args.epochs, "batch": args.batch, "lr": args.lr, "pool": args.pool,
         "init": init_record(args.init),
         "unfair_negatives": args.unfair_negatives, "device": device,
         "examples": dict(Counter(f"{e.source.split('/')[0]}:{e.split}" for e in pool)),

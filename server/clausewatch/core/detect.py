@@ -1,10 +1,14 @@
 """Findings from clauses: the encoder decides what a clause shows, the rules say where and how bad.
 
 How the two combine (DEVELOPERS.md has the long form):
-1. The encoder scores every clause for every taxonomy id. A category is shown when its probability
-   reaches the id's threshold (chosen on the selection set). The model alone decides whether a
-   clause is a risk, a protection or neither, because only it reads negation, direction and
-   mention versus practice.
+1. The encoder scores every clause for every taxonomy id. Each id has two thresholds, both chosen
+   on the selection set (training/choose_thresholds.py): the model alone shows the category at
+   `thresholds`; at the lower `with_rule` it shows it only where one of the id's built-in rules
+   hits the clause too. Two signals are surer than one: a rule's phrase makes a middling score
+   believable (AI training as the tenth purpose of a long list), and a high bar for the model
+   alone keeps out clauses that only sound like the topic. A rule never shows a category by
+   itself, so the model still decides whether a clause is a risk, a protection or neither,
+   because only it reads negation, direction and mention versus practice.
 2. A contrary pair (a risk and the protection that denies it, such as data_sale and
    commitment_no_sale) can never both show on one clause: the surer of the two stays. So a clause
    is never green and red for the same thing.
@@ -12,13 +16,13 @@ How the two combine (DEVELOPERS.md has the long form):
    the rule's title and explanation, and sets the severity (with its escalations: "for any
    purpose", "without notice"). Without a hit the whole clause is marked with the category's
    default title, explanation and severity.
-4. Critical and high need two signals: the model above the id's `high` threshold (the lowest with
-   90% precision on the selection set), or the model above its threshold and a rule whose
-   escalation fired ("for any purpose", "without notice"). Otherwise a finding shows as medium at
-   most, so a clause that only mentions a topic is never critical.
-5. Assist (detector.json "assist", chosen per model on the selection set): for some ids a rule hit
-   adds the finding the model left below its threshold (`_assisted`).
-6. The user's own rules run on every clause and always report: they are the user's choice.
+4. Critical and high need the model above the id's `high` bar (`high_with_rule` where a rule
+   hit), the lowest at which 90% of what it shows was right on the selection set; or the model
+   above its threshold and a rule whose escalation fired ("for any purpose", "without notice").
+   Otherwise a finding shows as medium at most, so a clause that only mentions a topic is never
+   critical. An id whose model alone never reached 90% there is never critical or high on the
+   model's word alone.
+5. The user's own rules run on every clause and always report: they are the user's choice.
 Without a model (CLAUSEWATCH_NO_MODEL=1, or files that fail their hash check) the built-in rules
 run on every clause as they did before the encoder, and the response says so in `warnings`.
 """
@@ -44,8 +48,6 @@ log = logging.getLogger(__name__)
 # A risk and the protection that says the opposite.
 CONTRARY = [("ai_training", "commitment_no_ai_training"), ("data_sale", "commitment_no_sale"),
             ("no_deletion", "deletion_available"), ("no_opt_out", "opt_out_available")]
-# "near" in _assisted: the model at least this share of its threshold.
-NEAR = 0.5
 CONTRARY_OF = {a: b for pair in CONTRARY for a, b in (pair, pair[::-1])}
 # Clauses shorter than this many words carry no clause of a contract ("Cookies", "Last updated").
 MIN_WORDS = 4
@@ -86,8 +88,6 @@ class Detector:
         self.encoder = encoder
         self.timeout = timeout
         self.max_model_clauses = max_model_clauses
-        # Ids whose rules may add what the model missed (_assisted), as chosen for this model.
-        self.assist: dict[str, str] = dict(encoder.record.get("assist", {})) if encoder is not None else {}
         # Each id's column in the model's output, looked up per clause on the hot path.
         self._column = {i: n for n, i in enumerate(encoder.ids)} if encoder is not None else {}
         self.builtin: dict[str, list[Rule]] = {}
@@ -141,11 +141,8 @@ class Detector:
                 # The model's work is done: only the CPU budget of the rules still to run counts
                 # now; a wall-clock stop here would throw away a finished analysis on a busy machine.
                 _check(None, cpu_check)
-                shown = self.shown(p)
-                for one in shown:
-                    hit = self._hit(one.category, clause, body, warnings)
+                for one, hit in self.shown(p, lambda category: self._hit(category, clause, body, warnings)):
                     findings.append(self._finding(clause, body, one, hit))
-                findings += self._assisted(clause, body, p, {one.category for one in shown}, warnings)
             read = sum(p is not None for p in probs)
             if read < len(scored):
                 # The rules of what was read ran all the same: their hits are kept (_hit), so the
@@ -173,25 +170,6 @@ class Detector:
         findings = _one_per_category(findings, {r.id for r in self.user_rules})
         findings.sort(key=lambda f: (f.start, SEVERITY_RANK[f.severity], f.category))
         return Reading(findings, warnings, len(spans), len(spans))
-
-    def _assisted(self, clause: Clause, body: str, p, shown: set[str], warnings: list[str]) -> list[Finding]:
-        """Findings of the `assist` ids that the model left below their threshold but whose built-in
-        rule fires: in mode "hit" any hit; in mode "near" a hit where the model is at least halfway
-        to its threshold (two weaker signals, as in a clause whose AI-training purpose is the tenth
-        item of a long list). training/choose_assist.py chooses ids and modes on the selection set.
-        Never against a contrary id the model did show, and at most medium unless the rule's
-        escalation fired."""
-        out = []
-        for category, mode in self.assist.items():
-            if category in shown or CONTRARY_OF.get(category) in shown:
-                continue
-            n = self._column[category]
-            if mode == "near" and p[n] < NEAR * self.encoder.thresholds[n]:
-                continue
-            hit = self._hit(category, clause, body, warnings)
-            if hit is not None:
-                out.append(self._finding(clause, body, Shown(category, False), hit))
-        return out
 
     def _hit(self, category: str, clause: Clause, body: str, warnings: list[str]):
         """_best_hit of the category's built-in rules, kept per clause text: a page read over
@@ -253,15 +231,21 @@ class Detector:
         if self.encoder is not None:
             self.encoder.probabilities(["By using the service you agree to these terms."])
 
-    def shown(self, p) -> list[Shown]:
+    def shown(self, p, hit_of) -> list[tuple[Shown, tuple | None]]:
+        """The categories the clause shows, each with its rules' hit (`hit_of(category)`, None
+        without one): the model alone at `thresholds`, or at `with_rule` with a hit."""
         enc = self.encoder
-        out = {i: Shown(i, bool(p[n] >= enc.high[n]))
-               for n, i in enumerate(enc.ids) if p[n] >= enc.thresholds[n]}
+        out, margin = {}, {}
+        for n in np.flatnonzero(p >= enc.with_rule):
+            category = enc.ids[n]
+            hit = hit_of(category) if category in self.builtin else None
+            if p[n] >= enc.thresholds[n] or hit is not None:
+                out[category] = (Shown(category, bool(p[n] >= (enc.high if hit is None else enc.high_with_rule)[n])), hit)
+                # How far past the bar that applied: the surer of a contrary pair stays.
+                margin[category] = p[n] / max(enc.thresholds[n] if hit is None else enc.with_rule[n], 1e-3)
         for risk, protection in CONTRARY:
             if risk in out and protection in out:
-                r, q = self._column[risk], self._column[protection]
-                weaker = risk if p[r] / enc.thresholds[r] < p[q] / enc.thresholds[q] else protection
-                del out[weaker]
+                del out[risk if margin[risk] < margin[protection] else protection]
         return list(out.values())
 
     def _finding(self, clause: Clause, body: str, shown: Shown, hit) -> Finding:

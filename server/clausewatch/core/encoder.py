@@ -59,6 +59,13 @@ class ClauseEncoder:
         self.ids: list[str] = self.record["ids"]
         self.thresholds = np.array([self.record["thresholds"][i] for i in self.ids], dtype=np.float32)
         self.high = np.array([self.record["high"][i] for i in self.ids], dtype=np.float32)
+        # The lower bar at which a built-in rule's hit must agree (core/detect.py); a model chosen
+        # without one has a single bar.
+        with_rule = self.record.get("with_rule", {})
+        self.with_rule = np.array([min(with_rule.get(i, 1.0), self.record["thresholds"][i]) for i in self.ids],
+                                  dtype=np.float32)
+        high_with_rule = self.record.get("high_with_rule", self.record["high"])
+        self.high_with_rule = np.array([high_with_rule[i] for i in self.ids], dtype=np.float32)
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()  # the file pads to 128; one clause per call needs no padding
         # A clause longer than the model's window is read in overlapping windows, and each id takes

@@ -1,0 +1,160 @@
+"""Choose, on the selection set, each id's two bars: the model alone, and the model with a rule.
+
+core/detect.py shows a category when the model reaches `thresholds` on its own, or reaches the
+lower `with_rule` where one of the id's built-in rules also hits the clause. A rule's phrase makes
+a middling score believable (Zoom's AI-training purpose, tenth in a long list), and a higher bar
+for the model alone keeps out what only sounds like the topic (a list of ad partners read as
+"third-party sharing"). train_encoder.py chose one bar per id on the model alone; this script
+chooses both per id, through the product's own extraction, splitting and rules, to maximise the
+id's F1 on the selection set, and writes them into the model's detector.json. Run it after
+train_encoder.py, before bench/accuracy.py:
+
+    PYTHONPATH=server .venv/bin/python training/choose_thresholds.py [--detector DIR]
+
+An id with fewer than MIN_POSITIVES positives keeps its one bar: a choice there would be noise.
+The sealed set is never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "server"))
+sys.path.insert(0, str(ROOT / "training"))
+from clausewatch.core.analyze import Analyzer  # noqa: E402
+from clausewatch.core.detect import MIN_WORDS, Detector  # noqa: E402
+from clausewatch.core.encoder import DETECTOR_DIR, ClauseEncoder  # noqa: E402
+from clausewatch.core.evaluate import evaluate  # noqa: E402
+from clausewatch.core.rules import load_rules  # noqa: E402
+from clausewatch.resources import rules_dir  # noqa: E402
+from data import our_rows  # noqa: E402
+from metrics import GRID, MIN_POSITIVES  # noqa: E402
+
+# The rule's bar may go lower than the model's grid: a hit with the model barely awake is still
+# two signals, but a clause the model is sure is nothing (a denial, a ban on the user) stays out.
+RULE_GRID = [0.01, 0.02] + GRID
+# Critical and high: the lowest bar at which this share of what the model shows is right, counted
+# on at least HIGH_SUPPORT sentences; NEVER where none is (the finding stays medium at most).
+HIGH_PRECISION, HIGH_SUPPORT, NEVER = 0.9, 5, 1.01
+HIGH_GRID = GRID + [0.98, 0.99]
+
+
+def clause_evidence(analyzer: Analyzer, text: str):
+    """Per clause the product reads in `text`: the model's probabilities and which ids' rules hit."""
+    detector = analyzer.detector
+    seen = []
+    read = detector.read
+
+    def spy(page, clauses, **kwargs):  # the clauses exactly as the product cut them
+        seen.append((page, clauses))
+        return read(page, clauses, **kwargs)
+
+    detector.read = spy
+    try:
+        analyzer.analyze(text=text)
+    finally:
+        detector.read = read
+    if not seen:
+        return []
+    page, clauses = seen[0]
+    kept = [(c, page[c.start:c.end]) for c in clauses if c.kind != "heading"]
+    kept = [(c, b) for c, b in kept if len(b.split()) >= MIN_WORDS]
+    probs = detector._probabilities([b for _, b in kept])
+    return [(p, {i for i in detector.builtin if detector._hit(i, c, b, []) is not None})
+            for (c, b), p in zip(kept, probs)]
+
+
+def best_pair(p, hit, truth) -> tuple[float, float, float]:
+    """(F1, alone, with_rule) of the best pair; a tie goes to the higher bar for the model alone,
+    then to the higher rule bar: on the same F1, fewer findings on one signal (a wrong colour is
+    worse than no mark)."""
+    best = None
+    for alone in GRID:
+        for with_rule in (r for r in RULE_GRID if r <= alone):
+            pred = ((p >= alone) | ((p >= with_rule) & hit)).any(axis=1)
+            tp, fp = int((pred & truth).sum()), int((pred & ~truth).sum())
+            fn = int((~pred & truth).sum())
+            f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+            key = (round(f1, 6), alone, with_rule)
+            if best is None or key > best[0]:
+                best = (key, f1, alone, with_rule)
+    return best[1], best[2], best[3]
+
+
+def high_bar(p, shown, truth, lowest: float) -> float:
+    """The lowest bar from `lowest` up at which the sentences with a clause in `shown` and above
+    it are right HIGH_PRECISION of the time (on HIGH_SUPPORT of them at least); else NEVER."""
+    for bar in (b for b in HIGH_GRID if b >= lowest):
+        pred = ((p >= bar) & shown).any(axis=1)
+        if pred.sum() < HIGH_SUPPORT:
+            break
+        if (pred & truth).sum() / pred.sum() >= HIGH_PRECISION:
+            return bar
+    return NEVER
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--detector", type=Path, default=DETECTOR_DIR)
+    args = ap.parse_args()
+    record_path = args.detector / "detector.json"
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    for key in ("with_rule", "high_with_rule"):  # chosen afresh from the single bars
+        record.pop(key, None)
+    record_path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    encoder = ClauseEncoder(args.detector)
+    analyzer = Analyzer(Detector(load_rules(rules_dir())[0], encoder))
+    rows = [r for _, r in our_rows({"selection"})]
+    before = evaluate(analyzer, rows)
+
+    evidence = [clause_evidence(analyzer, r["text"]) for r in rows]
+    width = max(len(e) for e in evidence)
+    n_ids = len(encoder.ids)
+    # Sentences x clauses x ids, padded with clauses that show nothing.
+    p = np.zeros((len(rows), width, n_ids), dtype=np.float32)
+    hits = np.zeros((len(rows), width, n_ids), dtype=bool)
+    for s, clauses in enumerate(evidence):
+        for c, (probs, hit_ids) in enumerate(clauses):
+            if probs is not None:
+                p[s, c] = probs
+            for i in hit_ids:
+                hits[s, c, encoder.ids.index(i)] = True
+    chosen_alone, chosen_rule, high, high_rule = {}, {}, {}, {}
+    for n, i in enumerate(encoder.ids):
+        truth = np.array([i in r["labels"] for r in rows])
+        single = float(record["thresholds"][i])
+        if truth.sum() < MIN_POSITIVES or i not in analyzer.detector.builtin:
+            chosen_alone[i], chosen_rule[i] = single, single
+            continue
+        _, chosen_alone[i], chosen_rule[i] = best_pair(p[:, :, n], hits[:, :, n], truth)
+    for n, i in enumerate(encoder.ids):
+        truth = np.array([i in r["labels"] for r in rows])
+        high[i] = high_bar(p[:, :, n], ~hits[:, :, n], truth, chosen_alone[i])
+        high_rule[i] = high_bar(p[:, :, n], hits[:, :, n], truth, chosen_rule[i])
+
+    record["thresholds"] = chosen_alone
+    record["with_rule"] = chosen_rule
+    record["high"], record["high_with_rule"] = high, high_rule
+    record_path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    analyzer = Analyzer(Detector(load_rules(rules_dir())[0], ClauseEncoder(args.detector)))
+    after = evaluate(analyzer, rows)
+    for i in encoder.ids:
+        was, now = before["labels"].get(i, {}).get("f1", 0.0), after["labels"].get(i, {}).get("f1", 0.0)
+        print(f"  {i:28} alone {chosen_alone[i]:.2f} (high {high[i]:.2f})  with a rule {chosen_rule[i]:.2f} "
+              f"(high {high_rule[i]:.2f})  F1 {was:.3f} -> {now:.3f}")
+    record["two_bars_selection"] = {
+        "macro_f1": [round(before["macro_f1"], 4), round(after["macro_f1"], 4)],
+        "critical_high": [before["critical_high"]["precision"], after["critical_high"]["precision"]]}
+    record_path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    print(f"selection macro-F1 {before['macro_f1']:.4f} -> {after['macro_f1']:.4f}; critical/high precision "
+          f"{before['critical_high']['precision']:.4f} -> {after['critical_high']['precision']:.4f}")
+
+
+if __name__ == "__main__":
+    main()
