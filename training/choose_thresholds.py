@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "server"))
 sys.path.insert(0, str(ROOT / "training"))
 from clausewatch.core.analyze import Analyzer  # noqa: E402
-from clausewatch.core.detect import MIN_WORDS, Detector  # noqa: E402
+from clausewatch.core.detect import Detector, model_clauses  # noqa: E402
 from clausewatch.core.encoder import DETECTOR_DIR, ClauseEncoder  # noqa: E402
 from clausewatch.core.evaluate import evaluate  # noqa: E402
 from clausewatch.core.rules import load_rules  # noqa: E402
@@ -63,8 +63,7 @@ def clause_evidence(analyzer: Analyzer, text: str):
     if not seen:
         return []
     page, clauses = seen[0]
-    kept = [(c, page[c.start:c.end]) for c in clauses if c.kind != "heading"]
-    kept = [(c, b) for c, b in kept if len(b.split()) >= MIN_WORDS]
+    kept = model_clauses([(c, page[c.start:c.end]) for c in clauses if c.kind != "heading"])
     probs = detector._probabilities([b for _, b in kept])
     return [(p, {i for i in detector.builtin if detector._hit(i, c, b, []) is not None})
             for (c, b), p in zip(kept, probs)]
@@ -128,13 +127,10 @@ def main() -> None:
     chosen_alone, chosen_rule, high, high_rule = {}, {}, {}, {}
     for n, i in enumerate(encoder.ids):
         truth = np.array([i in r["labels"] for r in rows])
-        single = float(record["thresholds"][i])
         if truth.sum() < MIN_POSITIVES or i not in analyzer.detector.builtin:
-            chosen_alone[i], chosen_rule[i] = single, single
-            continue
-        _, chosen_alone[i], chosen_rule[i] = best_pair(p[:, :, n], hits[:, :, n], truth)
-    for n, i in enumerate(encoder.ids):
-        truth = np.array([i in r["labels"] for r in rows])
+            chosen_alone[i] = chosen_rule[i] = float(record["thresholds"][i])
+        else:
+            _, chosen_alone[i], chosen_rule[i] = best_pair(p[:, :, n], hits[:, :, n], truth)
         high[i] = high_bar(p[:, :, n], ~hits[:, :, n], truth, chosen_alone[i])
         high_rule[i] = high_bar(p[:, :, n], hits[:, :, n], truth, chosen_rule[i])
 

@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 # A risk and the protection that says the opposite.
 CONTRARY = [("ai_training", "commitment_no_ai_training"), ("data_sale", "commitment_no_sale"),
             ("no_deletion", "deletion_available"), ("no_opt_out", "opt_out_available")]
-CONTRARY_OF = {a: b for pair in CONTRARY for a, b in (pair, pair[::-1])}
 # Clauses shorter than this many words carry no clause of a contract ("Cookies", "Last updated").
 MIN_WORDS = 4
 # The model reads at most this many clauses of one page (settings.model_max_clauses passes another):
@@ -88,8 +87,6 @@ class Detector:
         self.encoder = encoder
         self.timeout = timeout
         self.max_model_clauses = max_model_clauses
-        # Each id's column in the model's output, looked up per clause on the hot path.
-        self._column = {i: n for n, i in enumerate(encoder.ids)} if encoder is not None else {}
         self.builtin: dict[str, list[Rule]] = {}
         for r in rules:
             if not r.user:
@@ -116,17 +113,11 @@ class Detector:
         budget.Budget.check) are tested per clause and raise when spent; once the model has read
         the page only `cpu_check` (Budget.check_cpu) is, so a busy machine does not throw a
         finished reading away."""
-        bodies, spans = [], []
-        for c in clauses:
-            if c.kind == "heading":
-                continue
-            body = text[c.start:c.end]
-            bodies.append(body)
-            spans.append(c)
+        readable = [(c, text[c.start:c.end]) for c in clauses if c.kind != "heading"]
         warnings: list[str] = []
         findings: list[Finding] = []
         if self.encoder is not None:
-            scored = [(c, b) for c, b in zip(spans, bodies) if len(b.split()) >= MIN_WORDS]
+            scored = model_clauses(readable)
             if len(scored) > self.max_model_clauses:
                 # The model's cost is linear in clauses; past the cap the rest is not read, and
                 # the answer says so rather than grading what it did not read as harmless.
@@ -149,7 +140,7 @@ class Detector:
                 # request that finishes the page does not pay for the whole page's rules at once.
                 return Reading([], warnings, read, len(scored))
         else:
-            for clause, body in zip(spans, bodies):
+            for clause, body in readable:
                 _check(deadline, check)
                 for rules in self.builtin.values():
                     f = _first_hit(rules, clause, body, warnings, self.timeout)
@@ -157,7 +148,7 @@ class Detector:
                         findings.append(f)
         if self.encoder is not None:  # past the model's reading, as above: the CPU budget alone
             deadline, check = None, cpu_check
-        for clause, body in zip(spans, bodies):
+        for clause, body in readable:
             _check(deadline, check)
             for rule in list(self.user_rules):
                 spent = time.thread_time()
@@ -169,7 +160,7 @@ class Detector:
                     findings.append(f)
         findings = _one_per_category(findings, {r.id for r in self.user_rules})
         findings.sort(key=lambda f: (f.start, SEVERITY_RANK[f.severity], f.category))
-        return Reading(findings, warnings, len(spans), len(spans))
+        return Reading(findings, warnings, len(readable), len(readable))
 
     def _hit(self, category: str, clause: Clause, body: str, warnings: list[str]):
         """_best_hit of the category's built-in rules, kept per clause text: a page read over
@@ -239,10 +230,12 @@ class Detector:
         for n in np.flatnonzero(p >= enc.with_rule):
             category = enc.ids[n]
             hit = hit_of(category) if category in self.builtin else None
-            if p[n] >= enc.thresholds[n] or hit is not None:
-                out[category] = (Shown(category, bool(p[n] >= (enc.high if hit is None else enc.high_with_rule)[n])), hit)
-                # How far past the bar that applied: the surer of a contrary pair stays.
-                margin[category] = p[n] / max(enc.thresholds[n] if hit is None else enc.with_rule[n], 1e-3)
+            if p[n] < enc.thresholds[n] and hit is None:
+                continue
+            bar, high = (enc.thresholds, enc.high) if hit is None else (enc.with_rule, enc.high_with_rule)
+            out[category] = (Shown(category, bool(p[n] >= high[n])), hit)
+            # How far past the bar that applied: the surer of a contrary pair stays.
+            margin[category] = p[n] / max(bar[n], 1e-3)
         for risk, protection in CONTRARY:
             if risk in out and protection in out:
                 del out[risk if margin[risk] < margin[protection] else protection]
@@ -282,6 +275,12 @@ def _main_clause(body: str) -> str | None:
         return None
     rest = body[m.end():]
     return rest if len(rest.split()) >= MIN_WORDS else None
+
+
+def model_clauses(readable: list[tuple[Clause, str]]) -> list[tuple[Clause, str]]:
+    """The (clause, text) pairs of a page's non-heading clauses that the model reads: those of
+    MIN_WORDS words or more. training/choose_thresholds.py chooses the bars on the same ones."""
+    return [(c, b) for c, b in readable if len(b.split()) >= MIN_WORDS]
 
 
 def _check(deadline: float | None, check=None) -> None:
