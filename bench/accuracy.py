@@ -11,8 +11,9 @@ own text, map findings to the set's scheme). What each set is:
 - gold: tests/gold, built by earlier rounds against the rules; its train services trained the model.
 - check sets: UNFAIR-ToS validation and CLAUDETTE 2024 en; nothing was chosen on them.
 - ToS;DR recall: reviewers' quotes of services the model did not train on (selection and sealed
-  buckets of training/split.py), mapped to our ids by labels/tosdr_cases.yaml; macro recall over
-  ids with at least 10 quotes.
+  buckets of training/split.py), mapped to our ids by labels/tosdr_cases.yaml, and for the titles
+  whose quotes disagree by reading each quote (labels/tosdr_quotes_*.yaml); macro recall over ids
+  with at least 10 quotes. The figure by the title mapping alone is written beside it.
 - sealed: labels/sealed, labelled before any model ran on it; read only with --sealed.
 """
 
@@ -46,9 +47,9 @@ def selection_rows() -> list[dict]:
     return [r for _, r in our_rows({"selection"})]
 
 
-def tosdr_recall(analyzer: Analyzer) -> dict:
+def tosdr_recall(analyzer: Analyzer, per_quote: bool = True) -> dict:
     found, total = Counter(), Counter()
-    for quote in tosdr():
+    for quote in tosdr(per_quote):
         if quote.split == "train":
             continue
         got = {f.category for f in analyzer.analyze(text=quote.text).findings}
@@ -118,7 +119,11 @@ def main() -> None:
     out += [f"| {i} | {v['recall']:.3f} | {v['quotes']} |" for i, v in recall["ids"].items()]
     out += ["", f"macro recall over the {recall['ids_counted']} ids with at least 10 quotes: "
                 f"**{recall['macro_recall_10']:.4f}**", ""]
-    print(f"ToS;DR macro recall (ids with >= 10 quotes): {recall['macro_recall_10']}")
+    by_title = tosdr_recall(analyzer, per_quote=False)  # repeats hit the analyzer's clause cache
+    out += [f"By the title mapping alone (every quote of a title gets the title's ids): "
+            f"{by_title['macro_recall_10']:.4f} over {by_title['ids_counted']} ids.", ""]
+    print(f"ToS;DR macro recall (ids with >= 10 quotes): {recall['macro_recall_10']}; "
+          f"by title alone {by_title['macro_recall_10']}")
     passed, total = gate_recall()
     out += ["## The length gate", "",
             f"detect.py scores only clauses of {MIN_WORDS} words or more: "

@@ -5,7 +5,8 @@ Sources and what they annotate (an id outside a sentence's mask is unknown, not 
   or selection).
 - tests/gold/clausewatch_gold.jsonl: the content, data and protection ids only (see its README).
 - ../shared/data/tosdr/points_dev.jsonl through labels/tosdr_cases.yaml: a reviewer's case title
-  per quote, so only the ids its titles map to are known (positives); nothing else is.
+  per quote, so only the ids its titles map to are known (positives); nothing else is. Points of
+  titles whose quotes disagree were read one by one (labels/tosdr_quotes_*.yaml).
 - ../shared/data/unfair_tos/train.jsonl: the CLAUDETTE codes, mapped to the contract and dispute
   ids; detokenised ("subscription , without" -> "subscription, without") so that the model does
   not learn the corpus's tokenisation.
@@ -101,16 +102,30 @@ def tosdr_map() -> dict[str, list[str]]:
     return {k.strip(): v for k, v in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"].items()}
 
 
-def tosdr() -> list[Example]:
+def tosdr_quote_ids() -> dict[str, set[str]]:
+    """Ids read quote by quote for the points of titles whose quotes disagree
+    (labels/tosdr_quotes_*.yaml); they replace the title mapping for those points."""
+    out = {}
+    for path in sorted((ROOT / "labels").glob("tosdr_quotes_*.yaml")):
+        out.update({k: set(v) for k, v in yaml.safe_load(path.read_text(encoding="utf-8"))["quotes"].items()})
+    return out
+
+
+def tosdr(per_quote: bool = True) -> list[Example]:
+    """ToS;DR points as examples. A point read one by one knows the ids its titles map to and the
+    ids its reader gave it, so a title's id the quote does not show becomes a negative; any
+    other point knows only its titles' ids, all positive."""
     mapping, out = tosdr_map(), []
+    read = tosdr_quote_ids() if per_quote else {}
     path = SHARED / "tosdr" / "points_dev.jsonl"
     if not path.is_file() or not mapping:
         return out
     for r in _jsonl(path):
         ids = {i for title in r["labels"] for i in mapping.get(title.strip(), [])}
+        positives = read.get(r["id"], ids)
         text = re.sub(r"<[^>]+>", " ", r["text"])
-        if ids and text.strip():
-            out.append(Example(" ".join(text.split()), ids, set(ids), "tosdr", r["doc"]))
+        if (ids | positives) and text.strip():
+            out.append(Example(" ".join(text.split()), set(positives), ids | positives, "tosdr", r["doc"]))
     return out
 
 
