@@ -82,6 +82,12 @@ WHY = [
     # 13. A reassurance about cancelling is no renewal trap (ChatGPT's EU terms were shown red).
     Why("13-not-charged-after-cancel", LUMEN, "You will not be charged again after you cancel",
         must_not=("auto_renewal",)),
+    # 14. A promise that changes are not retroactive limits the power to change; it is not that power.
+    Why("14-changes-only-going-forward", LUMEN, "Any changes will only apply to our relationship going forward",
+        must_not=("unilateral_change",)),
+    # 15. Managing a paid plan in settings refuses no practice: not a green "you can opt out".
+    Why("15-manage-plan-in-settings", LUMEN, "manage your paid plan from the Billing page",
+        must_not=("opt_out_available",)),
     # Mirrors: the fixes above must not turn into "never report".
     Why("m1-we-sell-to-data-brokers", COUPONGO, "We sell your personal information to data brokers",
         must=("data_sale",)),
@@ -93,6 +99,8 @@ WHY = [
         must=("deletion_available",), must_not=("no_deletion",)),
     Why("m5-plan-renews-automatically", LUMEN, "Paid plans renew automatically every month until you cancel",
         must=("auto_renewal",)),
+    Why("m6-we-may-update-terms", LUMEN, "We may update these Terms from time to time",
+        must=("unilateral_change",)),
 ]
 
 URLS = {
