@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 sys.path.insert(0, str(REPO / "server"))
 sys.path.insert(0, str(REPO / "training"))
-from data import our_rows, tosdr  # noqa: E402
+from data import selection_rows, tosdr  # noqa: E402
 
 from clausewatch.core.analyze import Analyzer  # noqa: E402
 from clausewatch.core.detect import MIN_WORDS  # noqa: E402
@@ -41,10 +41,6 @@ from clausewatch.settings import Settings  # noqa: E402
 
 def jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def selection_rows() -> list[dict]:
-    return [r for _, r in our_rows({"selection"})]
 
 
 def tosdr_recall(analyzer: Analyzer, per_quote: bool = True) -> dict:

@@ -15,7 +15,7 @@ from clausewatch.core.evaluate import evaluate, read_jsonl
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "training"))
-from data import our_rows  # noqa: E402
+from data import selection_rows  # noqa: E402
 
 from recorded_accuracy import recorded  # noqa: E402
 
@@ -30,10 +30,6 @@ PRECISION_TOLERANCE = 0.02
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("CLAUSEWATCH_NO_MODEL")),
                                 reason="the recorded figures are the model's")
-
-
-def selection_rows() -> list[dict]:
-    return [r for _, r in our_rows({"selection"})]
 
 
 @pytest.mark.slow  # analyses 2,000 labelled sentences

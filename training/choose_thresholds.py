@@ -33,7 +33,7 @@ from clausewatch.core.encoder import DETECTOR_DIR, ClauseEncoder  # noqa: E402
 from clausewatch.core.evaluate import evaluate  # noqa: E402
 from clausewatch.core.rules import load_rules  # noqa: E402
 from clausewatch.resources import rules_dir  # noqa: E402
-from data import our_rows  # noqa: E402
+from data import selection_rows  # noqa: E402
 from metrics import GRID, MIN_POSITIVES  # noqa: E402
 
 # The rule's bar may go lower than the model's grid: a hit with the model barely awake is still
@@ -85,16 +85,18 @@ def evidence_arrays(analyzer: Analyzer, rows: list[dict]):
     return p, hits
 
 
+def pair_f1(p, hit, truth, alone: float, with_rule: float) -> float:
+    """F1 on the sentences of one pair of bars: a sentence shows the id when one of its clauses
+    reaches `alone`, or reaches `with_rule` with a rule's hit."""
+    pred = ((p >= alone) | ((p >= with_rule) & hit)).any(axis=1)
+    tp, fp, fn = int((pred & truth).sum()), int((pred & ~truth).sum()), int((~pred & truth).sum())
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
 def pair_f1s(p, hit, truth) -> dict[tuple[float, float], float]:
-    """F1 on the sentences for every (alone, with_rule) pair of bars, with_rule <= alone."""
-    out = {}
-    for alone in GRID:
-        for with_rule in (r for r in RULE_GRID if r <= alone):
-            pred = ((p >= alone) | ((p >= with_rule) & hit)).any(axis=1)
-            tp, fp = int((pred & truth).sum()), int((pred & ~truth).sum())
-            fn = int((~pred & truth).sum())
-            out[alone, with_rule] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-    return out
+    """pair_f1 of every (alone, with_rule) pair of the grids, with_rule <= alone."""
+    return {(alone, with_rule): pair_f1(p, hit, truth, alone, with_rule)
+            for alone in GRID for with_rule in RULE_GRID if with_rule <= alone}
 
 
 def lower_on_tie(f1s: dict) -> tuple[float, float]:
@@ -122,6 +124,12 @@ def high_bar(p, shown, truth, lowest: float) -> float:
     return NEVER
 
 
+def analyzer_for(detector_dir: Path) -> Analyzer:
+    """The product's analyzer with the built-in rules and the model in `detector_dir`, its bars
+    read from that folder's detector.json as they stand now."""
+    return Analyzer(Detector(load_rules(rules_dir())[0], ClauseEncoder(detector_dir)))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--detector", type=Path, default=DETECTOR_DIR)
@@ -131,9 +139,9 @@ def main() -> None:
     for key in ("with_rule", "high_with_rule"):  # chosen afresh from the single bars
         record.pop(key, None)
     record_path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-    encoder = ClauseEncoder(args.detector)
-    analyzer = Analyzer(Detector(load_rules(rules_dir())[0], encoder))
-    rows = [r for _, r in our_rows({"selection"})]
+    analyzer = analyzer_for(args.detector)
+    encoder = analyzer.detector.encoder
+    rows = selection_rows()
     before = evaluate(analyzer, rows)
 
     p, hits = evidence_arrays(analyzer, rows)
@@ -151,7 +159,7 @@ def main() -> None:
     record["with_rule"] = chosen_rule
     record["high"], record["high_with_rule"] = high, high_rule
     record_path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-    analyzer = Analyzer(Detector(load_rules(rules_dir())[0], ClauseEncoder(args.detector)))
+    analyzer = analyzer_for(args.detector)
     after = evaluate(analyzer, rows)
     for i in encoder.ids:
         was, now = before["labels"].get(i, {}).get("f1", 0.0), after["labels"].get(i, {}).get("f1", 0.0)

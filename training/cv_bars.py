@@ -19,16 +19,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from choose_thresholds import (ROOT, evidence_arrays, higher_on_tie, lower_on_tie,  # noqa: E402
-                               pair_f1s)
-
-sys.path.insert(0, str(ROOT / "server"))
-from clausewatch.core.analyze import Analyzer  # noqa: E402
-from clausewatch.core.detect import Detector  # noqa: E402
-from clausewatch.core.encoder import DETECTOR_DIR, ClauseEncoder  # noqa: E402
-from clausewatch.core.rules import load_rules  # noqa: E402
-from clausewatch.resources import rules_dir  # noqa: E402
-from data import our_rows  # noqa: E402
+from choose_thresholds import (analyzer_for, evidence_arrays, higher_on_tie,  # noqa: E402
+                               lower_on_tie, pair_f1, pair_f1s)
+from clausewatch.core.encoder import DETECTOR_DIR  # noqa: E402  (choose_thresholds put server/ on the path)
+from data import selection_rows  # noqa: E402
 
 TIE_RULES = {"lower bars on a tie": lower_on_tie, "higher bars on a tie": higher_on_tie}
 
@@ -37,8 +31,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--detector", type=Path, default=DETECTOR_DIR)
     args = ap.parse_args()
-    analyzer = Analyzer(Detector(load_rules(rules_dir())[0], ClauseEncoder(args.detector)))
-    rows = [r for _, r in our_rows({"selection"})]
+    analyzer = analyzer_for(args.detector)
+    rows = selection_rows()
     p, hits = evidence_arrays(analyzer, rows)
     ids = analyzer.detector.encoder.ids
     held_out = {name: [] for name in TIE_RULES}
@@ -52,9 +46,8 @@ def main() -> None:
                 if truth[choose].sum() < 5 or truth[score].sum() < 3:
                     continue
                 table = pair_f1s(p[choose, :, n], hits[choose, :, n], truth[choose])
-                scored = pair_f1s(p[score, :, n], hits[score, :, n], truth[score])
                 for name, rule in TIE_RULES.items():
-                    f1s[name].append(scored[rule(table)])
+                    f1s[name].append(pair_f1(p[score, :, n], hits[score, :, n], truth[score], *rule(table)))
             for name in TIE_RULES:
                 held_out[name].append(float(np.mean(f1s[name])))
     for name, scores in held_out.items():

@@ -84,6 +84,12 @@ def our_rows(splits: set[str] | None = None):
                 yield path.stem, r
 
 
+def selection_rows() -> list[dict]:
+    """The selection set as records: our labels of the selection services. Bars and epochs are
+    chosen on it, and bench/accuracy.py and tests/test_accuracy.py report and hold its figure."""
+    return [r for _, r in our_rows({"selection"})]
+
+
 def ours() -> list[Example]:
     return [Example(r["text"], set(r["labels"]), set(IDS), f"labels/{stem}", r["doc"],
                     set(r.get("hard_negative_for", [])) - set(r["labels"]))
