@@ -30,6 +30,12 @@ from split import split_of  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "data" / "terms_corpus"
 PAGES = ROOT.parent / "shared" / "data" / "pages"
+# The OPP-115 corpus's policies are for research and teaching only (shared/data/README.md); labels
+# cut from them would ship inside the model and the repository, so they are never drawn.
+OPP115_PAGES = "pages/opp115/"
+# The detector reads the first 128 tokens (about 600 characters) of a clause; longer clauses are
+# cached too, so a labeller can draw the long privacy paragraphs where sale and DNT statements sit.
+LONGEST = 1500
 
 
 def labelled_texts() -> set[str]:
@@ -46,7 +52,7 @@ def corpus_clauses(pool: str):
 
     Segmenting the whole corpus costs seconds of CPU; labellers draw many times, so the clauses
     are kept in a cache file beside the system's temporary files after the first draw."""
-    cache = Path(tempfile.gettempdir()) / f"clausewatch-candidates-v2-{pool}.jsonl"
+    cache = Path(tempfile.gettempdir()) / f"clausewatch-candidates-v3-{pool}.jsonl"
     if cache.is_file():
         for line in cache.read_text(encoding="utf-8").splitlines():
             yield tuple(json.loads(line))
@@ -68,6 +74,8 @@ def _segment_pages(pool: str):
     wanted = {"train": {"train", "selection"}, "sealed": {"sealed"}}[pool]
     for line in (PAGES / "index.jsonl").read_text(encoding="utf-8").splitlines():
         page = json.loads(line)
+        if page["path"].startswith(OPP115_PAGES):
+            continue
         service = page.get("service") or page["site"].removeprefix("www.").split(".")[0]
         if split_of(service) not in wanted:
             continue
@@ -83,7 +91,7 @@ def _segment_pages(pool: str):
 def _usable(extracted):
     for clause in segment(extracted.text, extracted.blocks):
         body = extracted.text[clause.start:clause.end].strip()
-        if clause.kind != "heading" and 40 <= len(body) <= 600 and not body.startswith("|"):
+        if clause.kind != "heading" and 40 <= len(body) <= LONGEST and not body.startswith("|"):
             yield body
 
 
@@ -112,6 +120,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--source", choices=["all", "corpus", "pages"], default="all")
+    ap.add_argument("--min-chars", type=int, default=40)
+    ap.add_argument("--max-chars", type=int, default=600, help=f"at most {LONGEST}")
     args = ap.parse_args()
     pattern = regex.compile(args.pattern, regex.I | regex.V1) if args.pattern else None
     exclude = regex.compile(args.exclude, regex.I | regex.V1) if args.exclude else None
@@ -120,6 +130,8 @@ def main() -> None:
     for service, source, body in corpus_clauses(args.pool):
         key = " ".join(body.split()).lower()
         if args.source != "all" and source.startswith("page:") != (args.source == "pages"):
+            continue
+        if not args.min_chars <= len(body) <= args.max_chars:
             continue
         if key in seen or (pattern and not pattern.search(body)) or (exclude and exclude.search(body)):
             continue

@@ -301,11 +301,12 @@ def main() -> None:
         if score["macro_f1"] > best:
             best = score["macro_f1"]
             best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+            # Saved as it comes: a run from the base is an hour of CPU, and a stopped run keeps
+            # its best epoch for a later run to start from (not shipped: the server reads ONNX).
+            args.out.mkdir(parents=True, exist_ok=True)
+            torch.save(best_state, args.out / "best_state.pt")
 
     model.load_state_dict(best_state)
-    # The best epoch's weights, for a later run to start from (not shipped: the server reads ONNX).
-    args.out.mkdir(parents=True, exist_ok=True)
-    torch.save(best_state, args.out / "best_state.pt")
     export(model, args.base / "tokenizer.json", args.out)
     retune(args.out, select, {
         "seed": args.seed, "epochs": args.epochs, "batch": args.batch, "lr": args.lr, "pool": args.pool,
