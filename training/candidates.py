@@ -30,9 +30,10 @@ from split import split_of  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "data" / "terms_corpus"
 PAGES = ROOT.parent / "shared" / "data" / "pages"
-# The OPP-115 corpus's policies are for research and teaching only (shared/data/README.md); labels
-# cut from them would ship inside the model and the repository, so they are never drawn.
-OPP115_PAGES = "pages/opp115/"
+# Only pages whose licence lets a label ship (inside the model and this repository) are drawn:
+# Open Terms Archive's GenAI snapshots (ODC-BY). The OPP-115 policies beside them are for research
+# and teaching only (shared/data/README.md); tests/test_labels.py holds the labels to the same rule.
+SHIPPABLE_PAGES = "pages/ota_genai/"
 # The detector reads the first 128 tokens (about 600 characters) of a clause; longer clauses are
 # cached too, so a labeller can draw the long privacy paragraphs where sale and DNT statements sit.
 LONGEST = 1500
@@ -74,7 +75,7 @@ def _segment_pages(pool: str):
     wanted = {"train": {"train", "selection"}, "sealed": {"sealed"}}[pool]
     for line in (PAGES / "index.jsonl").read_text(encoding="utf-8").splitlines():
         page = json.loads(line)
-        if page["path"].startswith(OPP115_PAGES):
+        if not page["path"].startswith(SHIPPABLE_PAGES):
             continue
         service = page.get("service") or page["site"].removeprefix("www.").split(".")[0]
         if split_of(service) not in wanted:
