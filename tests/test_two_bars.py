@@ -10,7 +10,7 @@ import os
 import numpy as np
 import pytest
 
-from clausewatch.core.detect import CONTRARY
+from clausewatch.core.detect import CONTRARY, MITIGATED
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("CLAUSEWATCH_NO_MODEL")), reason="the bars are the model's")
 
@@ -81,3 +81,11 @@ def test_a_clause_is_never_red_and_green_for_the_same_thing(detector):
         r = enc.ids.index(risk)
         weak_risk = at(detector, **{risk: float(enc.thresholds[r]), protection: 1.0})
         assert set(shown(detector, weak_risk)) & {risk, protection} == {protection}
+
+
+def test_a_risk_softened_in_its_own_clause_is_not_high_on_the_models_word(detector):
+    for risk, protection in MITIGATED:
+        alone = shown(detector, at(detector, **{risk: 1.0}))
+        assert alone[risk][0] is True, risk  # sure enough to be high on its own
+        both = shown(detector, at(detector, **{risk: 1.0, protection: 1.0}))
+        assert both[risk][0] is False and protection in both, (risk, protection)

@@ -7,8 +7,10 @@ example sentences among ordinary clauses. They go through `clausewatch serve` as
 (started once for this module), the same way the extension sends a page.
 
 Tokens in MUST: a category id (a finding of that category, with the taxonomy's polarity), or
-RISK (at least one finding with polarity "risk": the clause is not only green).
-Tokens in MUST_NOT: a category id (no finding of it), or CRITICAL (no finding of severity critical).
+RISK (at least one finding with polarity "risk": the clause is not only green), or HIGH (at least
+one finding of severity high or critical).
+Tokens in MUST_NOT: a category id (no finding of it), CRITICAL (no finding of severity critical),
+or HIGH (no finding of severity high or critical).
 
 The server runs the model when server/clausewatch/core/detector/ holds valid files, and the rules
 alone otherwise (CLAUSEWATCH_NO_MODEL=1 forces that); every failure message says which it was.
@@ -31,6 +33,7 @@ from test_server_process import free_port, request
 PAGES = FIXTURES / "why"
 RISK = "risk"
 CRITICAL = "critical"
+HIGH = "high"
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,10 @@ WHY = [
     # 15. Managing a paid plan in settings refuses no practice: not a green "you can opt out".
     Why("15-manage-plan-in-settings", LUMEN, "manage your paid plan from the Billing page",
         must_not=("opt_out_available",)),
+    # 16. A price rise with 30 days' notice is a change of the deal, but not "with little or no
+    # notice", which is what makes it high (ChatGPT's EU terms were shown high).
+    Why("16-price-rise-with-30-days-notice", LUMEN, "If we increase the price of a subscription, we will give you at least 30 days",
+        must_not=(HIGH,)),
     # Mirrors: the fixes above must not turn into "never report".
     Why("m1-we-sell-to-data-brokers", COUPONGO, "We sell your personal information to data brokers",
         must=("data_sale",)),
@@ -101,6 +108,8 @@ WHY = [
         must=("auto_renewal",)),
     Why("m6-we-may-update-terms", LUMEN, "We may update these Terms from time to time",
         must=("unilateral_change",)),
+    Why("m7-change-terms-without-notice", COPILOT, "We may modify these Copilot Terms at any time without notice",
+        must=("unilateral_change", HIGH)),
 ]
 
 URLS = {
@@ -193,9 +202,9 @@ def test_the_table_speaks_the_taxonomy():
     for w in WHY:
         assert (PAGES / w.page).is_file(), w
         for token in w.must:
-            assert token in CATEGORIES or token == RISK, (w.id, token)
+            assert token in CATEGORIES or token in (RISK, HIGH), (w.id, token)
         for token in w.must_not:
-            assert token in CATEGORIES or token == CRITICAL, (w.id, token)
+            assert token in CATEGORIES or token in (CRITICAL, HIGH), (w.id, token)
         assert not set(w.must) & set(w.must_not), w.id
 
 
@@ -222,6 +231,8 @@ def test_why(why, analysed):
     for token in why.must:
         if token == RISK:
             assert any(f["polarity"] == "risk" for f in found), f"only green or nothing: {context}"
+        elif token == HIGH:
+            assert any(f["severity"] in (HIGH, CRITICAL) for f in found), f"nothing high: {context}"
         else:
             assert token in categories, f"missing {token}: {context}"
             want = CATEGORIES[token].polarity
@@ -229,5 +240,7 @@ def test_why(why, analysed):
     for token in why.must_not:
         if token == CRITICAL:
             assert not any(f["severity"] == "critical" for f in found), f"critical: {context}"
+        elif token == HIGH:
+            assert not any(f["severity"] in (HIGH, CRITICAL) for f in found), f"high: {context}"
         else:
             assert token not in categories, f"wrongly {token}: {context}"

@@ -11,7 +11,9 @@ How the two combine (DEVELOPERS.md has the long form):
    because only it reads negation, direction and mention versus practice.
 2. A contrary pair (a risk and the protection that denies it, such as data_sale and
    commitment_no_sale) can never both show on one clause: the surer of the two stays. So a clause
-   is never green and red for the same thing.
+   is never green and red for the same thing. A risk beside the protection that softens it
+   (unilateral_change with advance_notice_of_changes: a change, but with notice) shows as medium
+   at most, unless its rule's "without notice" escalation fired.
 3. On each shown category the built-in rules of that category run: a hit marks the phrase, gives
    the rule's title and explanation, and sets the severity (with its escalations: "for any
    purpose", "without notice"). Without a hit the whole clause is marked with the category's
@@ -48,6 +50,11 @@ log = logging.getLogger(__name__)
 # A risk and the protection that says the opposite.
 CONTRARY = [("ai_training", "commitment_no_ai_training"), ("data_sale", "commitment_no_sale"),
             ("no_deletion", "deletion_available"), ("no_opt_out", "opt_out_available")]
+# A risk and the protection that softens it in the same clause: "we may raise prices; we will give
+# you 30 days' notice" is a change of the deal, but not one "with little or no notice", which is
+# what makes the risk high in TAXONOMY.md. Both show; the risk is medium at most, unless its own
+# rule's escalation fired ("without notice").
+MITIGATED = [("unilateral_change", "advance_notice_of_changes")]
 # Clauses shorter than this many words carry no clause of a contract ("Cookies", "Last updated").
 MIN_WORDS = 4
 # The model reads at most this many clauses of one page (settings.model_max_clauses passes another):
@@ -239,6 +246,9 @@ class Detector:
         for risk, protection in CONTRARY:
             if risk in out and protection in out:
                 del out[risk if margin[risk] < margin[protection] else protection]
+        for risk, protection in MITIGATED:
+            if risk in out and protection in out:
+                out[risk] = (Shown(risk, False), out[risk][1])
         return list(out.values())
 
     def _finding(self, clause: Clause, body: str, shown: Shown, hit) -> Finding:
