@@ -95,6 +95,12 @@ WHY = [
     # notice", which is what makes it high (ChatGPT's EU terms were shown high).
     Why("16-price-rise-with-30-days-notice", LUMEN, "If we increase the price of a subscription, we will give you at least 30 days",
         must_not=(HIGH,)),
+    # 17. What the user may do about a change is no change power: that clause is elsewhere.
+    Why("17-recourse-if-you-reject-a-change", LUMEN, "If you do not agree to the revised Terms, you must stop using",
+        must_not=(HIGH,)),
+    # 18. A law's name for a practice is no practice of the company.
+    Why("18-definition-of-a-practice", COUPONGO, "is referred to under California law as",
+        must_not=(HIGH,)),
     # Mirrors: the fixes above must not turn into "never report".
     Why("m1-we-sell-to-data-brokers", COUPONGO, "We sell your personal information to data brokers",
         must=("data_sale",)),
@@ -110,6 +116,8 @@ WHY = [
         must=("unilateral_change",)),
     Why("m7-change-terms-without-notice", COPILOT, "We may modify these Copilot Terms at any time without notice",
         must=("unilateral_change", HIGH)),
+    Why("m8-tracking-that-says-its-name", COUPONGO, "We and our ad partners track your activity across other websites",
+        must=("tracking", HIGH)),
 ]
 
 URLS = {

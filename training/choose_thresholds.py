@@ -112,14 +112,14 @@ def higher_on_tie(f1s: dict) -> tuple[float, float]:
     return max(f1s, key=lambda k: (round(f1s[k], 6), k[0], k[1]))
 
 
-def high_bar(p, shown, truth, lowest: float) -> float:
+def high_bar(p, shown, truth, lowest: float, precision: float = HIGH_PRECISION) -> float:
     """The lowest bar from `lowest` up at which the sentences with a clause in `shown` and above
-    it are right HIGH_PRECISION of the time (on HIGH_SUPPORT of them at least); else NEVER."""
+    it are right `precision` of the time (on HIGH_SUPPORT of them at least); else NEVER."""
     for bar in (b for b in HIGH_GRID if b >= lowest):
         pred = ((p >= bar) & shown).any(axis=1)
         if pred.sum() < HIGH_SUPPORT:
             break
-        if (pred & truth).sum() / pred.sum() >= HIGH_PRECISION:
+        if (pred & truth).sum() / pred.sum() >= precision:
             return bar
     return NEVER
 

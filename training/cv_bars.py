@@ -4,6 +4,12 @@ choose_thresholds.py picks each id's pair of bars (model alone, model with a rul
 selection set. Here the selection services are cut in two halves, the pair is chosen on one half
 and scored on the other, both ways, for three different cuts; the figure is the mean held-out
 macro-F1 over ids with at least 5 positives on the choosing half and 3 on the scoring half.
+
+It also scores the precision each id's critical/high bars are chosen for (HIGH_PRECISION): the
+bars chosen on one half at each target, the critical/high precision that follows on the other,
+over the ids whose category is critical or high by default (a rule's escalation, the other way
+to red, does not depend on these bars and is left out). A target met on the set it was chosen on
+is met less often on services it was not: this says by how much.
 Everything stays inside the selection set; the sealed set is never read.
 
     PYTHONPATH=server .venv/bin/python training/cv_bars.py [--detector DIR]
@@ -19,12 +25,26 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from choose_thresholds import (analyzer_for, evidence_arrays, higher_on_tie,  # noqa: E402
-                               lower_on_tie, pair_f1, pair_f1s)
+from choose_thresholds import (analyzer_for, evidence_arrays, high_bar,  # noqa: E402
+                               higher_on_tie, lower_on_tie, pair_f1, pair_f1s)
 from clausewatch.core.encoder import DETECTOR_DIR  # noqa: E402  (choose_thresholds put server/ on the path)
 from data import selection_rows  # noqa: E402
 
+from clausewatch.core.taxonomy import CATEGORIES, SEVERITY_RANK  # noqa: E402
+
 TIE_RULES = {"lower bars on a tie": lower_on_tie, "higher bars on a tie": higher_on_tie}
+HIGH_TARGETS = (0.85, 0.9, 0.95)
+
+
+def severe(p, hit, truth, bars, target):
+    """(sentences shown critical or high, of them right) for one id at its bars chosen on `choose`."""
+    choose, score = bars["choose"], bars["score"]
+    alone, with_rule = bars["pair"]
+    high = high_bar(p[choose], ~hit[choose], truth[choose], alone, target)
+    high_rule = high_bar(p[choose], hit[choose], truth[choose], with_rule, target)
+    ps, hs = p[score], hit[score]
+    pred = (((ps >= high) & ~hs) | ((ps >= high_rule) & hs)).any(axis=1)
+    return int(pred.sum()), int((pred & truth[score]).sum())
 
 
 def main() -> None:
@@ -36,6 +56,8 @@ def main() -> None:
     p, hits = evidence_arrays(analyzer, rows)
     ids = analyzer.detector.encoder.ids
     held_out = {name: [] for name in TIE_RULES}
+    red = {t: [0, 0] for t in HIGH_TARGETS}
+    severe_ids = [n for n, i in enumerate(ids) if SEVERITY_RANK[CATEGORIES[i].severity] <= SEVERITY_RANK["high"]]
     for cut in range(3):
         half = np.array([int(hashlib.sha256(f"cv{cut}{r['doc']}".encode()).hexdigest(), 16) % 2 for r in rows])
         for k in (0, 1):
@@ -48,10 +70,19 @@ def main() -> None:
                 table = pair_f1s(p[choose, :, n], hits[choose, :, n], truth[choose])
                 for name, rule in TIE_RULES.items():
                     f1s[name].append(pair_f1(p[score, :, n], hits[score, :, n], truth[score], *rule(table)))
+                if n in severe_ids:
+                    bars = {"choose": choose, "score": score, "pair": lower_on_tie(table)}
+                    for t in HIGH_TARGETS:
+                        shown, right = severe(p[:, :, n], hits[:, :, n], truth, bars, t)
+                        red[t][0] += shown
+                        red[t][1] += right
             for name in TIE_RULES:
                 held_out[name].append(float(np.mean(f1s[name])))
     for name, scores in held_out.items():
         print(f"{name:22} held-out macro-F1 {np.mean(scores):.4f}  (folds {' '.join(f'{x:.3f}' for x in scores)})")
+    for t, (shown, right) in red.items():
+        print(f"critical/high bars chosen for {t:.2f}: held-out precision {right / max(shown, 1):.4f} "
+              f"({right} of {shown} sentences, six folds)")
 
 
 if __name__ == "__main__":

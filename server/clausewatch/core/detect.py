@@ -23,7 +23,8 @@ How the two combine (DEVELOPERS.md has the long form):
    above its threshold and a rule whose escalation fired ("for any purpose", "without notice").
    Otherwise a finding shows as medium at most, so a clause that only mentions a topic is never
    critical. An id whose model alone never reached 90% there is never critical or high on the
-   model's word alone.
+   model's word alone; nor is a clause that only names a practice or gives the user's recourse
+   to a change (_only_about).
 5. The user's own rules run on every clause and always report: they are the user's choice.
 Without a model (CLAUSEWATCH_NO_MODEL=1, or files that fail their hash check) the built-in rules
 run on every clause as they did before the encoder, and the response says so in `warnings`.
@@ -55,6 +56,20 @@ CONTRARY = [("ai_training", "commitment_no_ai_training"), ("data_sale", "commitm
 # what makes the risk high in TAXONOMY.md. Both show; the risk is medium at most, unless its own
 # rule's escalation fired ("without notice").
 MITIGATED = [("unilateral_change", "advance_notice_of_changes")]
+# A clause that names or defines a practice ("This is called interest-based advertising", "may be
+# classified as 'selling'") or only says what the user may do if they reject a change ("If you do
+# not agree to the revised terms, stop using the Service") is about the topic, not the company's
+# power: its findings show at medium at most, unless a rule's escalation fired. TAXONOMY.md's
+# critical and high describe what the company may do; the power to change is in another clause.
+# A definition that says "we" is the practice itself ("we sell it, which is known as ..."): it counts.
+DEFINES = regex.compile(
+    r"\b(?:is|are|be|been)\W+(?:\w+\W+)?(?:called|known\W+as|defined\W+as|classified\W+as|termed"
+    r"|referred\W+to\W+(?:\w+\W+){0,4}?as)\b|^\W*[\"“][^\"”]{1,40}[\"”]\W+(?:means|shall\W+mean|refers\W+to)\b",
+    regex.IGNORECASE)
+PARENTHESES = regex.compile(r"\([^()]*\)")  # "(this is called interest-based advertising)" is an aside
+WE = regex.compile(r"\b(?:we|us|our)\b", regex.IGNORECASE)
+RECOURSE = regex.compile(r"^\W*if\W+you\W+(?:do\W+not\W+|don't\W+)?(?:agree|accept|consent|disagree|object)\w*\W+"
+                         r"(?:\w+\W+){0,4}?(?:chang|modif|revis|updat|amend|new\b)", regex.IGNORECASE)
 # Clauses shorter than this many words carry no clause of a contract ("Cookies", "Last updated").
 MIN_WORDS = 4
 # The model reads at most this many clauses of one page (settings.model_max_clauses passes another):
@@ -265,7 +280,8 @@ class Detector:
             # The rule's wording made it worse than its own default ("for any purpose", "without
             # notice", "irrevocable"): with the model agreeing, that is two signals, not one.
             escalated = SEVERITY_RANK[f.severity] < SEVERITY_RANK[self._base[f.rule]]
-        if not (shown.confident or escalated) and SEVERITY_RANK[f.severity] < SEVERITY_RANK["medium"]:
+        confident = shown.confident and not _only_about(body)
+        if not (confident or escalated) and SEVERITY_RANK[f.severity] < SEVERITY_RANK["medium"]:
             f.severity = "medium"
         return f
 
@@ -285,6 +301,15 @@ def _main_clause(body: str) -> str | None:
         return None
     rest = body[m.end():]
     return rest if len(rest.split()) >= MIN_WORDS else None
+
+
+def _only_about(body: str) -> bool:
+    """Whether the clause names or defines a practice, or gives the user's recourse to a change
+    (the note above DEFINES)."""
+    if RECOURSE.search(body) is not None:
+        return True
+    plain = PARENTHESES.sub("", body)
+    return DEFINES.search(plain) is not None and WE.search(plain) is None
 
 
 def model_clauses(readable: list[tuple[Clause, str]]) -> list[tuple[Clause, str]]:
