@@ -98,9 +98,15 @@ WHY = [
     # 17. What the user may do about a change is no change power: that clause is elsewhere.
     Why("17-recourse-if-you-reject-a-change", LUMEN, "If you do not agree to the revised Terms, you must stop using",
         must_not=(HIGH,)),
-    # 18. A law's name for a practice is no practice of the company.
+    # 18-19. TAXONOMY.md: a definition or a heading is not a finding. A law's name for a practice
+    # says nothing of what this company does; a title line is no clause.
     Why("18-definition-of-a-practice", COUPONGO, "is referred to under California law as",
-        must_not=(HIGH,)),
+        must_not=("tracking",)),
+    Why("19-title-line", COPILOT, "Updates to these Terms",
+        must_not=("unilateral_change",)),
+    # 20. Training with a way out is still training, but milder than training with none.
+    Why("20-ai-training-with-opt-out-is-not-critical", PARLEY, "including training our models, unless you opt out",
+        must=("ai_training", HIGH), must_not=(CRITICAL,)),
     # Mirrors: the fixes above must not turn into "never report".
     Why("m1-we-sell-to-data-brokers", COUPONGO, "We sell your personal information to data brokers",
         must=("data_sale",)),

@@ -12,8 +12,8 @@ How the two combine (DEVELOPERS.md has the long form):
 2. A contrary pair (a risk and the protection that denies it, such as data_sale and
    commitment_no_sale) can never both show on one clause: the surer of the two stays. So a clause
    is never green and red for the same thing. A risk beside the protection that softens it
-   (unilateral_change with advance_notice_of_changes: a change, but with notice) shows as medium
-   at most, unless its rule's "without notice" escalation fired.
+   (MITIGATED: a change with notice, training with an opt-out) shows one step under its
+   category's default at most, unless its rule's escalation fired.
 3. On each shown category the built-in rules of that category run: a hit marks the phrase, gives
    the rule's title and explanation, and sets the severity (with its escalations: "for any
    purpose", "without notice"). Without a hit the whole clause is marked with the category's
@@ -23,8 +23,8 @@ How the two combine (DEVELOPERS.md has the long form):
    above its threshold and a rule whose escalation fired ("for any purpose", "without notice").
    Otherwise a finding shows as medium at most, so a clause that only mentions a topic is never
    critical. An id whose model alone never reached 90% there is never critical or high on the
-   model's word alone; nor is a clause that only names a practice or gives the user's recourse
-   to a change (_only_about).
+   model's word alone; nor is the user's recourse to a change (RECOURSE). A definition or a
+   title line is not read at all (_not_a_clause): TAXONOMY.md makes neither a finding.
 5. The user's own rules run on every clause and always report: they are the user's choice.
 Without a model (CLAUSEWATCH_NO_MODEL=1, or files that fail their hash check) the built-in rules
 run on every clause as they did before the encoder, and the response says so in `warnings`.
@@ -44,30 +44,39 @@ import regex
 from .match import SEARCH_TIMEOUT, Finding, MatchTimeout, apply_rule
 from .rules import Rule
 from .segment import Clause
-from .taxonomy import CATEGORIES, SEVERITY_RANK
+from .taxonomy import CATEGORIES, SEVERITIES, SEVERITY_RANK
 
 log = logging.getLogger(__name__)
 
 # A risk and the protection that says the opposite.
 CONTRARY = [("ai_training", "commitment_no_ai_training"), ("data_sale", "commitment_no_sale"),
             ("no_deletion", "deletion_available"), ("no_opt_out", "opt_out_available")]
-# A risk and the protection that softens it in the same clause: "we may raise prices; we will give
-# you 30 days' notice" is a change of the deal, but not one "with little or no notice", which is
-# what makes the risk high in TAXONOMY.md. Both show; the risk is medium at most, unless its own
-# rule's escalation fired ("without notice").
-MITIGATED = [("unilateral_change", "advance_notice_of_changes")]
-# A clause that names or defines a practice ("This is called interest-based advertising", "may be
-# classified as 'selling'") or only says what the user may do if they reject a change ("If you do
-# not agree to the revised terms, stop using the Service") is about the topic, not the company's
-# power: its findings show at medium at most, unless a rule's escalation fired. TAXONOMY.md's
-# critical and high describe what the company may do; the power to change is in another clause.
-# A definition that says "we" is the practice itself ("we sell it, which is known as ..."): it counts.
+# A risk and the protection that softens it in the same clause: TAXONOMY.md lets milder wording
+# lower a default, and "we may raise prices; we will give you 30 days' notice" is a change of the
+# deal, but not one "with little or no notice"; training "unless you object" is training with a way
+# out. Both show; the risk is one step under its category's default at most (high for AI training,
+# medium for a change), unless its own rule's escalation fired ("without notice").
+MITIGATED = [("unilateral_change", "advance_notice_of_changes"), ("ai_training", "opt_out_available"),
+             ("tracking", "opt_out_available"), ("data_sale", "opt_out_available"),
+             ("third_party_sharing", "opt_out_available")]
+# TAXONOMY.md: "A heading, a table of contents line or a definition is not a finding." The model
+# does not read a clause that defines a term or names a practice without saying what this company
+# does ("'Content' means ...", "... is referred to under the CCPA as cross-context behavioral
+# advertising"), nor a short title-case line the page did not mark as a heading ("Updates to these
+# Terms."). A definition that says "we" is the practice itself ("we sell it, which is known as ...").
 DEFINES = regex.compile(
     r"\b(?:is|are|be|been)\W+(?:\w+\W+)?(?:called|known\W+as|defined\W+as|classified\W+as|termed"
     r"|referred\W+to\W+(?:\w+\W+){0,4}?as)\b|^\W*[\"“][^\"”]{1,40}[\"”]\W+(?:means|shall\W+mean|refers\W+to)\b",
     regex.IGNORECASE)
 PARENTHESES = regex.compile(r"\([^()]*\)")  # "(this is called interest-based advertising)" is an aside
 WE = regex.compile(r"\b(?:we|us|our)\b", regex.IGNORECASE)
+TITLE_WORDS = 8
+SMALL_WORDS = frozenset("a an and as at by for from in of on or our the these this to with your".split())
+# A short line in capitals that says who does what is a clause all the same ("IN NO EVENT SHALL WE BE LIABLE").
+SAYS_WHO = regex.compile(r"\b(?:we|you|they|us|i|may|will|shall|must|can|cannot|is|are|be|do|does|not)\b", regex.IGNORECASE)
+# What the user may do if they reject a change ("If you do not agree to the revised terms, stop
+# using the Service") is no power to change: that is stated in another clause. Its findings show
+# at medium at most, unless a rule's escalation fired.
 RECOURSE = regex.compile(r"^\W*if\W+you\W+(?:do\W+not\W+|don't\W+)?(?:agree|accept|consent|disagree|object)\w*\W+"
                          r"(?:\w+\W+){0,4}?(?:chang|modif|revis|updat|amend|new\b)", regex.IGNORECASE)
 # Clauses shorter than this many words carry no clause of a contract ("Cookies", "Last updated").
@@ -101,6 +110,7 @@ class Reading:
 class Shown:
     category: str
     confident: bool
+    softened: bool = False  # beside the protection that softens it (MITIGATED)
 
 
 class Detector:
@@ -263,7 +273,7 @@ class Detector:
                 del out[risk if margin[risk] < margin[protection] else protection]
         for risk, protection in MITIGATED:
             if risk in out and protection in out:
-                out[risk] = (Shown(risk, False), out[risk][1])
+                out[risk][0].softened = True
         return list(out.values())
 
     def _finding(self, clause: Clause, body: str, shown: Shown, hit) -> Finding:
@@ -280,9 +290,13 @@ class Detector:
             # The rule's wording made it worse than its own default ("for any purpose", "without
             # notice", "irrevocable"): with the model agreeing, that is two signals, not one.
             escalated = SEVERITY_RANK[f.severity] < SEVERITY_RANK[self._base[f.rule]]
-        confident = shown.confident and not _only_about(body)
-        if not (confident or escalated) and SEVERITY_RANK[f.severity] < SEVERITY_RANK["medium"]:
-            f.severity = "medium"
+        if escalated:
+            return f
+        worst = "medium" if not shown.confident or RECOURSE.search(body) else "critical"
+        if shown.softened:
+            worst = max(worst, SEVERITIES[SEVERITY_RANK[cat.severity] + 1], key=SEVERITY_RANK.get)
+        if SEVERITY_RANK[f.severity] < SEVERITY_RANK[worst]:
+            f.severity = worst
         return f
 
 
@@ -303,10 +317,11 @@ def _main_clause(body: str) -> str | None:
     return rest if len(rest.split()) >= MIN_WORDS else None
 
 
-def _only_about(body: str) -> bool:
-    """Whether the clause names or defines a practice, or gives the user's recourse to a change
-    (the note above DEFINES)."""
-    if RECOURSE.search(body) is not None:
+def _not_a_clause(body: str) -> bool:
+    """A definition, or a title-case line the page did not mark as a heading (the note above DEFINES)."""
+    words = body.split()
+    if len(words) <= TITLE_WORDS and SAYS_WHO.search(body) is None and all(
+            w[0].isupper() or not w[0].isalpha() or w.lower() in SMALL_WORDS for w in words):
         return True
     plain = PARENTHESES.sub("", body)
     return DEFINES.search(plain) is not None and WE.search(plain) is None
@@ -314,8 +329,9 @@ def _only_about(body: str) -> bool:
 
 def model_clauses(readable: list[tuple[Clause, str]]) -> list[tuple[Clause, str]]:
     """The (clause, text) pairs of a page's non-heading clauses that the model reads: those of
-    MIN_WORDS words or more. training/choose_thresholds.py chooses the bars on the same ones."""
-    return [(c, b) for c, b in readable if len(b.split()) >= MIN_WORDS]
+    MIN_WORDS words or more that are no definition or title (_not_a_clause).
+    training/choose_thresholds.py chooses the bars on the same ones."""
+    return [(c, b) for c, b in readable if len(b.split()) >= MIN_WORDS and not _not_a_clause(b)]
 
 
 def _check(deadline: float | None, check=None) -> None:
