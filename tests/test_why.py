@@ -107,6 +107,9 @@ WHY = [
     # 20. Training with a way out is still training, but milder than training with none.
     Why("20-ai-training-with-opt-out-is-not-critical", PARLEY, "including training our models, unless you opt out",
         must=("ai_training", HIGH), must_not=(CRITICAL,)),
+    # 21. "not ... without your consent" is a promise with an exception: no "without consent" escalation.
+    Why("21-no-disclosure-without-consent-unless-court-order", PARLEY, "We will not disclose your messages to government",
+        must_not=(HIGH,)),
     # Mirrors: the fixes above must not turn into "never report".
     Why("m1-we-sell-to-data-brokers", COUPONGO, "We sell your personal information to data brokers",
         must=("data_sale",)),
