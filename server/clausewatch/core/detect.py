@@ -68,6 +68,7 @@ DEFINES = regex.compile(
     r"\b(?:is|are|be|been)\W+(?:\w+\W+)?(?:called|known\W+as|defined\W+as|classified\W+as|termed"
     r"|referred\W+to\W+(?:\w+\W+){0,4}?as)\b|^\W*[\"“][^\"”]{1,40}[\"”]\W+(?:means|shall\W+mean|refers\W+to)\b",
     regex.IGNORECASE)
+DEFINITION_WORDS = 60  # a longer clause says more than a name: read it (and spare hostile text the search)
 PARENTHESES = regex.compile(r"\([^()]*\)")  # "(this is called interest-based advertising)" is an aside
 WE = regex.compile(r"\b(?:we|us|our)\b", regex.IGNORECASE)
 TITLE_WORDS = 8
@@ -323,6 +324,8 @@ def _not_a_clause(body: str) -> bool:
     if len(words) <= TITLE_WORDS and SAYS_WHO.search(body) is None and all(
             w[0].isupper() or not w[0].isalpha() or w.lower() in SMALL_WORDS for w in words):
         return True
+    if len(words) > DEFINITION_WORDS:
+        return False
     plain = PARENTHESES.sub("", body)
     return DEFINES.search(plain) is not None and WE.search(plain) is None
 
