@@ -110,6 +110,9 @@ WHY = [
     # 21. "not ... without your consent" is a promise with an exception: no "without consent" escalation.
     Why("21-no-disclosure-without-consent-unless-court-order", PARLEY, "We will not disclose your messages to government",
         must_not=(HIGH,)),
+    # 22. Messages about the user's own account that cannot be refused: a milder no-opt-out.
+    Why("22-no-opt-out-of-account-emails-is-not-high", COUPONGO, "You may not opt out of transactional emails",
+        must=("no_opt_out",), must_not=(HIGH,)),
     # Mirrors: the fixes above must not turn into "never report".
     Why("m1-we-sell-to-data-brokers", COUPONGO, "We sell your personal information to data brokers",
         must=("data_sale",)),
@@ -127,6 +130,8 @@ WHY = [
         must=("unilateral_change", HIGH)),
     Why("m8-tracking-that-says-its-name", COUPONGO, "We and our ad partners track your activity across other websites",
         must=("tracking", HIGH)),
+    Why("m9-location-always-on-cannot-be-switched-off", COUPONGO, "Location collection is always on",
+        must=("no_opt_out", HIGH)),
 ]
 
 URLS = {

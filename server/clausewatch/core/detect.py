@@ -12,8 +12,9 @@ How the two combine (DEVELOPERS.md has the long form):
 2. A contrary pair (a risk and the protection that denies it, such as data_sale and
    commitment_no_sale) can never both show on one clause: the surer of the two stays. So a clause
    is never green and red for the same thing. A risk beside the protection that softens it
-   (MITIGATED: a change with notice, training with an opt-out) shows one step under its
-   category's default at most, unless its rule's escalation fired.
+   (MITIGATED: a change with notice, training with an opt-out), or worded mildly (MILDER: no
+   opt-out of account emails), shows one step under its category's default at most, unless its
+   rule's escalation fired.
 3. On each shown category the built-in rules of that category run: a hit marks the phrase, gives
    the rule's title and explanation, and sets the severity (with its escalations: "for any
    purpose", "without notice"). Without a hit the whole clause is marked with the category's
@@ -59,6 +60,17 @@ CONTRARY = [("ai_training", "commitment_no_ai_training"), ("data_sale", "commitm
 MITIGATED = [("unilateral_change", "advance_notice_of_changes"), ("ai_training", "opt_out_available"),
              ("tracking", "opt_out_available"), ("data_sale", "opt_out_available"),
              ("third_party_sharing", "opt_out_available")]
+# Wording that makes a risk milder on its own (TAXONOMY.md: "A rule may raise or lower the default
+# when the wording is milder"): messages about the user's own account or orders that cannot be
+# refused are a way the service works, not a practice forced on the user; one step under default.
+NOTICES = r"(?:messages?|communications?|e-?mails?|notices?|notifications?|announcements?)"
+MILDER = {"no_opt_out": regex.compile(
+    r"\b(?:services?|transactional|administrative|account|operational|product|technical|security|legal|"
+    r"billing|order|non-?promotional|non-?marketing)\W+(?:\w+\W+){0,2}?" + NOTICES + r"\b"
+    r"|\b" + NOTICES + r"\W+(?:\w+\W+){0,3}?required\b"
+    r"|\b(?:still|continue\W+to)\W+(?:\w+\W+){0,3}?(?:send|receive|contact)\w*\W+(?:\w+\W+){0,6}?"
+    r"(?:about|regarding|relat\w+\W+to|concerning)\W+(?:\w+\W+){0,4}?"
+    r"(?:account|orders?|purchases?|transactions?|billing|policy|services?|subscriptions?)\b", regex.IGNORECASE)}
 # TAXONOMY.md: "A heading, a table of contents line or a definition is not a finding." The model
 # does not read a clause that defines a term or names a practice without saying what this company
 # does ("'Content' means ...", "... is referred to under the CCPA as cross-context behavioral
@@ -294,7 +306,8 @@ class Detector:
         if escalated:
             return f
         worst = "medium" if not shown.confident or RECOURSE.search(body) else "critical"
-        if shown.softened:
+        milder = MILDER.get(cat.id)
+        if shown.softened or (milder is not None and milder.search(body)):
             worst = max(worst, SEVERITIES[SEVERITY_RANK[cat.severity] + 1], key=SEVERITY_RANK.get)
         if SEVERITY_RANK[f.severity] < SEVERITY_RANK[worst]:
             f.severity = worst
