@@ -113,6 +113,9 @@ WHY = [
     # 22. Messages about the user's own account that cannot be refused: a milder no-opt-out.
     Why("22-no-opt-out-of-account-emails-is-not-high", COUPONGO, "You may not opt out of transactional emails",
         must=("no_opt_out",), must_not=(HIGH,)),
+    # 23. How models are made, with nobody's data named, is no training on the user.
+    Why("23-how-models-are-trained-names-no-data", LUMEN, "Lumen Labs trains its models in two stages",
+        must_not=("ai_training",)),
     # Mirrors: the fixes above must not turn into "never report".
     Why("m1-we-sell-to-data-brokers", COUPONGO, "We sell your personal information to data brokers",
         must=("data_sale",)),
@@ -132,6 +135,9 @@ WHY = [
         must=("tracking", HIGH)),
     Why("m9-location-always-on-cannot-be-switched-off", COUPONGO, "Location collection is always on",
         must=("no_opt_out", HIGH)),
+    # A list item takes its data from the sentence that leads the list.
+    Why("m10-training-as-a-listed-purpose", PARLEY, "train and build models for our services",
+        must=("ai_training",)),
 ]
 
 URLS = {

@@ -64,7 +64,7 @@ def clause_evidence(analyzer: Analyzer, text: str):
         return []
     page, clauses = seen[0]
     kept = model_clauses([(c, page[c.start:c.end]) for c in clauses if c.kind != "heading"])
-    probs = detector._probabilities([b for _, b in kept])
+    probs = detector._probabilities(kept)
     return [(p, {i for i in detector.builtin if detector._hit(i, c, b, []) is not None})
             for (c, b), p in zip(kept, probs)]
 

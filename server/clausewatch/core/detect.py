@@ -60,6 +60,16 @@ CONTRARY = [("ai_training", "commitment_no_ai_training"), ("data_sale", "commitm
 MITIGATED = [("unilateral_change", "advance_notice_of_changes"), ("ai_training", "opt_out_available"),
              ("tracking", "opt_out_available"), ("data_sale", "opt_out_available"),
              ("third_party_sharing", "opt_out_available")]
+# TAXONOMY.md's AI training is "your content, usage or 'service generated' data" used to train. A
+# whole sentence that names nobody's data ("OpenAI trains its models in two stages.") says how
+# models are made, not what happens to the user's data, and is not read as AI training. A list item
+# or a fragment (ending in ";" or ",") is exempt: "* train and build models for our services;"
+# takes its data from the sentence that leads the list.
+SOMEONES_DATA = regex.compile(
+    r"\b(?:you|your|yours|users?|customers?|members?|people|personal|content|inputs?|outputs?|prompts?|"
+    r"conversations?|chats?|messages?|data|information|materials?|feedback|usage|uploads?|files?|"
+    r"recordings?|interactions?|submissions?)\b", regex.IGNORECASE)
+LIST_MARK = regex.compile(r"^\W*(?:[*•·‣–-]|\(?\w{1,3}[.)])\s")
 # Wording that makes a risk milder on its own (TAXONOMY.md: "A rule may raise or lower the default
 # when the wording is milder"): messages about the user's own account or orders that cannot be
 # refused are a way the service works, not a practice forced on the user; one step under default.
@@ -170,7 +180,7 @@ class Detector:
                                 f"{self.max_model_clauses:,} and left the rest unread")
                 scored = scored[:self.max_model_clauses]
             _check(deadline, check)
-            probs = self._probabilities([b for _, b in scored], model_budget)
+            probs = self._probabilities(scored, model_budget)
             for (clause, body), p in zip(scored, probs):
                 if p is None:
                     continue
@@ -236,19 +246,21 @@ class Detector:
         warnings.append(message)
         log.warning(message)
 
-    def _probabilities(self, bodies: list[str], budget: int | None = None):
-        """Per clause, the model's probabilities (None where `budget` left it unread); a clause
-        framed as "By using X, you agree that ..." is also read without its frame, and each id
-        takes the surer reading. The frame is what `contract_by_using` is about, but it drowns what
-        follows: "By using Copilot, you grant us ... rights ... to others" read whole is only a
-        contract-by-using clause to the model."""
+    def _probabilities(self, scored: list[tuple[Clause, str]], budget: int | None = None):
+        """Per (clause, text), the model's probabilities (None where `budget` left it unread); a
+        clause framed as "By using X, you agree that ..." is also read without its frame, and each
+        id takes the surer reading. The frame is what `contract_by_using` is about, but it drowns
+        what follows: "By using Copilot, you grant us ... rights ... to others" read whole is only a
+        contract-by-using clause to the model. A sentence that names nobody's data is no AI
+        training (SOMEONES_DATA)."""
         texts, parts = [], []
-        for body in bodies:  # each clause's readings side by side, so a budget cuts between clauses
+        for _, body in scored:  # each clause's readings side by side, so a budget cuts between clauses
             main = _main_clause(body)
             parts.append(len(texts))
             texts += [body] if main is None else [body, main]
         probs = self.encoder.probabilities(texts, budget)
         by_use = self.encoder.ids.index("contract_by_using")
+        ai_training = self.encoder.ids.index("ai_training")
         out = []
         for first, end in zip(parts, parts[1:] + [len(texts)]):
             whole, mains = probs[first], probs[first + 1:end]
@@ -259,6 +271,9 @@ class Detector:
             for main in mains:
                 p = np.maximum(p, main)
                 p[by_use] = whole[by_use]
+            if _names_no_data(*scored[len(out)]):
+                p = p.copy()  # the encoder's cache keeps `whole`
+                p[ai_training] = 0.0
             out.append(p)
         return out
 
@@ -329,6 +344,12 @@ def _main_clause(body: str) -> str | None:
         return None
     rest = body[m.end():]
     return rest if len(rest.split()) >= MIN_WORDS else None
+
+
+def _names_no_data(clause: Clause, body: str) -> bool:
+    """A whole sentence, not a list item or a fragment, that names nobody's data (SOMEONES_DATA)."""
+    return (clause.kind == "text" and body.rstrip()[-1:] in (".", "!", "?") and LIST_MARK.match(body) is None
+            and SOMEONES_DATA.search(body) is None)
 
 
 def _not_a_clause(body: str) -> bool:
