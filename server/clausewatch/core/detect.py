@@ -12,7 +12,7 @@ How the two combine (DEVELOPERS.md has the long form):
 2. A contrary pair (a risk and the protection that denies it, such as data_sale and
    commitment_no_sale) can never both show on one clause: the surer of the two stays. So a clause
    is never green and red for the same thing. A risk beside the protection that softens it
-   (MITIGATED: a change with notice, training with an opt-out), or worded mildly (MILDER: no
+   (MITIGATED: a change with notice, training with an opt-out), or worded mildly (wording.py: no
    opt-out of account emails), shows one step under its category's default at most, unless its
    rule's escalation fired.
 3. On each shown category the built-in rules of that category run: a hit marks the phrase, gives
@@ -24,8 +24,9 @@ How the two combine (DEVELOPERS.md has the long form):
    above its threshold and a rule whose escalation fired ("for any purpose", "without notice").
    Otherwise a finding shows as medium at most, so a clause that only mentions a topic is never
    critical. An id whose model alone never reached 90% there is never critical or high on the
-   model's word alone; nor is the user's recourse to a change (RECOURSE). A definition or a
-   title line is not read at all (_not_a_clause): TAXONOMY.md makes neither a finding.
+   model's word alone; nor is the user's recourse to a change (wording.py). A definition or a
+   title line is not read at all, nor is a sentence that names nobody's data read as AI training
+   (wording.py): TAXONOMY.md makes none of them a finding.
 5. The user's own rules run on every clause and always report: they are the user's choice.
 Without a model (CLAUSEWATCH_NO_MODEL=1, or files that fail their hash check) the built-in rules
 run on every clause as they did before the encoder, and the response says so in `warnings`.
@@ -46,6 +47,7 @@ from .match import SEARCH_TIMEOUT, Finding, MatchTimeout, apply_rule
 from .rules import Rule
 from .segment import Clause
 from .taxonomy import CATEGORIES, SEVERITIES, SEVERITY_RANK
+from .wording import is_milder, is_recourse, names_no_data, not_a_clause
 
 log = logging.getLogger(__name__)
 
@@ -60,48 +62,6 @@ CONTRARY = [("ai_training", "commitment_no_ai_training"), ("data_sale", "commitm
 MITIGATED = [("unilateral_change", "advance_notice_of_changes"), ("ai_training", "opt_out_available"),
              ("tracking", "opt_out_available"), ("data_sale", "opt_out_available"),
              ("third_party_sharing", "opt_out_available")]
-# TAXONOMY.md's AI training is "your content, usage or 'service generated' data" used to train. A
-# whole sentence that names nobody's data ("OpenAI trains its models in two stages.") says how
-# models are made, not what happens to the user's data, and is not read as AI training. A list item
-# or a fragment (ending in ";" or ",") is exempt: "* train and build models for our services;"
-# takes its data from the sentence that leads the list.
-SOMEONES_DATA = regex.compile(
-    r"\b(?:you|your|yours|users?|customers?|members?|people|personal|content|inputs?|outputs?|prompts?|"
-    r"conversations?|chats?|messages?|data|information|materials?|feedback|usage|uploads?|files?|"
-    r"recordings?|interactions?|submissions?)\b", regex.IGNORECASE)
-LIST_MARK = regex.compile(r"^\W*(?:[*•·‣–-]|\(?\w{1,3}[.)])\s")
-# Wording that makes a risk milder on its own (TAXONOMY.md: "A rule may raise or lower the default
-# when the wording is milder"): messages about the user's own account or orders that cannot be
-# refused are a way the service works, not a practice forced on the user; one step under default.
-NOTICES = r"(?:messages?|communications?|e-?mails?|notices?|notifications?|announcements?)"
-MILDER = {"no_opt_out": regex.compile(
-    r"\b(?:services?|transactional|administrative|account|operational|product|technical|security|legal|"
-    r"billing|order|non-?promotional|non-?marketing)\W+(?:\w+\W+){0,2}?" + NOTICES + r"\b"
-    r"|\b" + NOTICES + r"\W+(?:\w+\W+){0,3}?required\b"
-    r"|\b(?:still|continue\W+to)\W+(?:\w+\W+){0,3}?(?:send|receive|contact)\w*\W+(?:\w+\W+){0,6}?"
-    r"(?:about|regarding|relat\w+\W+to|concerning)\W+(?:\w+\W+){0,4}?"
-    r"(?:account|orders?|purchases?|transactions?|billing|policy|services?|subscriptions?)\b", regex.IGNORECASE)}
-# TAXONOMY.md: "A heading, a table of contents line or a definition is not a finding." The model
-# does not read a clause that defines a term or names a practice without saying what this company
-# does ("'Content' means ...", "... is referred to under the CCPA as cross-context behavioral
-# advertising"), nor a short title-case line the page did not mark as a heading ("Updates to these
-# Terms."). A definition that says "we" is the practice itself ("we sell it, which is known as ...").
-DEFINES = regex.compile(
-    r"\b(?:is|are|be|been)\W+(?:\w+\W+)?(?:called|known\W+as|defined\W+as|classified\W+as|termed"
-    r"|referred\W+to\W+(?:\w+\W+){0,4}?as)\b|^\W*[\"“][^\"”]{1,40}[\"”]\W+(?:means|shall\W+mean|refers\W+to)\b",
-    regex.IGNORECASE)
-DEFINITION_WORDS = 60  # a longer clause says more than a name: read it (and spare hostile text the search)
-PARENTHESES = regex.compile(r"\([^()]*\)")  # "(this is called interest-based advertising)" is an aside
-WE = regex.compile(r"\b(?:we|us|our)\b", regex.IGNORECASE)
-TITLE_WORDS = 8
-SMALL_WORDS = frozenset("a an and as at by for from in of on or our the these this to with your".split())
-# A short line in capitals that says who does what is a clause all the same ("IN NO EVENT SHALL WE BE LIABLE").
-SAYS_WHO = regex.compile(r"\b(?:we|you|they|us|i|may|will|shall|must|can|cannot|is|are|be|do|does|not)\b", regex.IGNORECASE)
-# What the user may do if they reject a change ("If you do not agree to the revised terms, stop
-# using the Service") is no power to change: that is stated in another clause. Its findings show
-# at medium at most, unless a rule's escalation fired.
-RECOURSE = regex.compile(r"^\W*if\W+you\W+(?:do\W+not\W+|don't\W+)?(?:agree|accept|consent|disagree|object)\w*\W+"
-                         r"(?:\w+\W+){0,4}?(?:chang|modif|revis|updat|amend|new\b)", regex.IGNORECASE)
 # Clauses shorter than this many words carry no clause of a contract ("Cookies", "Last updated").
 MIN_WORDS = 4
 # The model reads at most this many clauses of one page (settings.model_max_clauses passes another):
@@ -252,7 +212,7 @@ class Detector:
         id takes the surer reading. The frame is what `contract_by_using` is about, but it drowns
         what follows: "By using Copilot, you grant us ... rights ... to others" read whole is only a
         contract-by-using clause to the model. A sentence that names nobody's data is no AI
-        training (SOMEONES_DATA)."""
+        training (wording.names_no_data)."""
         texts, parts = [], []
         for _, body in scored:  # each clause's readings side by side, so a budget cuts between clauses
             main = _main_clause(body)
@@ -271,7 +231,7 @@ class Detector:
             for main in mains:
                 p = np.maximum(p, main)
                 p[by_use] = whole[by_use]
-            if _names_no_data(*scored[len(out)]):
+            if names_no_data(*scored[len(out)]):
                 p = p.copy()  # the encoder's cache keeps `whole`
                 p[ai_training] = 0.0
             out.append(p)
@@ -320,9 +280,8 @@ class Detector:
             escalated = SEVERITY_RANK[f.severity] < SEVERITY_RANK[self._base[f.rule]]
         if escalated:
             return f
-        worst = "medium" if not shown.confident or RECOURSE.search(body) else "critical"
-        milder = MILDER.get(cat.id)
-        if shown.softened or (milder is not None and milder.search(body)):
+        worst = "medium" if not shown.confident or is_recourse(body) else "critical"
+        if shown.softened or is_milder(cat.id, body):
             worst = max(worst, SEVERITIES[SEVERITY_RANK[cat.severity] + 1], key=SEVERITY_RANK.get)
         if SEVERITY_RANK[f.severity] < SEVERITY_RANK[worst]:
             f.severity = worst
@@ -346,29 +305,11 @@ def _main_clause(body: str) -> str | None:
     return rest if len(rest.split()) >= MIN_WORDS else None
 
 
-def _names_no_data(clause: Clause, body: str) -> bool:
-    """A whole sentence, not a list item or a fragment, that names nobody's data (SOMEONES_DATA)."""
-    return (clause.kind == "text" and body.rstrip()[-1:] in (".", "!", "?") and LIST_MARK.match(body) is None
-            and SOMEONES_DATA.search(body) is None)
-
-
-def _not_a_clause(body: str) -> bool:
-    """A definition, or a title-case line the page did not mark as a heading (the note above DEFINES)."""
-    words = body.split()
-    if len(words) <= TITLE_WORDS and SAYS_WHO.search(body) is None and all(
-            w[0].isupper() or not w[0].isalpha() or w.lower() in SMALL_WORDS for w in words):
-        return True
-    if len(words) > DEFINITION_WORDS:
-        return False
-    plain = PARENTHESES.sub("", body)
-    return DEFINES.search(plain) is not None and WE.search(plain) is None
-
-
 def model_clauses(readable: list[tuple[Clause, str]]) -> list[tuple[Clause, str]]:
     """The (clause, text) pairs of a page's non-heading clauses that the model reads: those of
-    MIN_WORDS words or more that are no definition or title (_not_a_clause).
+    MIN_WORDS words or more that are no definition or title (wording.not_a_clause).
     training/choose_thresholds.py chooses the bars on the same ones."""
-    return [(c, b) for c, b in readable if len(b.split()) >= MIN_WORDS and not _not_a_clause(b)]
+    return [(c, b) for c, b in readable if len(b.split()) >= MIN_WORDS and not not_a_clause(b)]
 
 
 def _check(deadline: float | None, check=None) -> None:
