@@ -42,9 +42,13 @@ def at(detector, **probs) -> np.ndarray:
     return p
 
 
-def shown(detector, p, hits=(), full=False):
-    got = detector.shown(p, lambda c: HIT if c in hits else None)
-    return {s.category: s if full else (s.confident, hit) for s, hit in got}
+def readings(detector, p, hits=()):
+    """{category: (Shown, the rule's hit or None)} as detector.shown gives them."""
+    return {s.category: (s, hit) for s, hit in detector.shown(p, lambda c: HIT if c in hits else None)}
+
+
+def shown(detector, p, hits=()):
+    return {category: (s.confident, hit) for category, (s, hit) in readings(detector, p, hits).items()}
 
 
 def test_the_bars_are_ordered(detector):
@@ -92,12 +96,12 @@ def test_a_risk_softened_in_its_own_clause_is_one_step_milder_than_its_default(d
         default = CATEGORIES[risk].severity
         # Sure enough for its default: the model alone, or with a rule where it is never sure alone.
         hits = {risk} if detector.encoder.high[detector.encoder.ids.index(risk)] > 1 else set()
-        alone = shown(detector, at(detector, **{risk: 1.0}), hits, full=True)
-        assert alone[risk].confident and not alone[risk].softened, risk
-        assert detector._finding(Clause(0, len(body), "text"), body, alone[risk], None).severity == default
-        both = shown(detector, at(detector, **{risk: 1.0, protection: 1.0}), hits, full=True)
-        assert both[risk].softened and protection in both, (risk, protection)
-        milder = detector._finding(Clause(0, len(body), "text"), body, both[risk], None).severity
+        alone = readings(detector, at(detector, **{risk: 1.0}), hits)[risk][0]
+        assert alone.confident and not alone.softened, risk
+        assert detector._finding(Clause(0, len(body), "text"), body, alone, None).severity == default
+        both = readings(detector, at(detector, **{risk: 1.0, protection: 1.0}), hits)
+        assert both[risk][0].softened and protection in both, (risk, protection)
+        milder = detector._finding(Clause(0, len(body), "text"), body, both[risk][0], None).severity
         assert SEVERITY_RANK[milder] == SEVERITY_RANK[default] + 1, (risk, milder)
 
 

@@ -28,18 +28,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from choose_thresholds import (analyzer_for, evidence_arrays, high_bar,  # noqa: E402
                                higher_on_tie, lower_on_tie, pair_f1, pair_f1s)
 from clausewatch.core.encoder import DETECTOR_DIR  # noqa: E402  (choose_thresholds put server/ on the path)
-from data import selection_rows  # noqa: E402
-
 from clausewatch.core.taxonomy import CATEGORIES, SEVERITY_RANK  # noqa: E402
+from data import selection_rows  # noqa: E402
 
 TIE_RULES = {"lower bars on a tie": lower_on_tie, "higher bars on a tie": higher_on_tie}
 HIGH_TARGETS = (0.85, 0.9, 0.95)
 
 
-def severe(p, hit, truth, bars, target):
-    """(sentences shown critical or high, of them right) for one id at its bars chosen on `choose`."""
-    choose, score = bars["choose"], bars["score"]
-    alone, with_rule = bars["pair"]
+def severe(p, hit, truth, choose, score, alone, with_rule, target):
+    """(sentences of `score` shown critical or high, of them right) for one id, its high bars
+    chosen on `choose` for `target` above its pair of bars (`alone`, `with_rule`)."""
     high = high_bar(p[choose], ~hit[choose], truth[choose], alone, target)
     high_rule = high_bar(p[choose], hit[choose], truth[choose], with_rule, target)
     ps, hs = p[score], hit[score]
@@ -57,7 +55,7 @@ def main() -> None:
     ids = analyzer.detector.encoder.ids
     held_out = {name: [] for name in TIE_RULES}
     red = {t: [0, 0] for t in HIGH_TARGETS}
-    severe_ids = [n for n, i in enumerate(ids) if SEVERITY_RANK[CATEGORIES[i].severity] <= SEVERITY_RANK["high"]]
+    severe_ids = {n for n, i in enumerate(ids) if SEVERITY_RANK[CATEGORIES[i].severity] <= SEVERITY_RANK["high"]}
     for cut in range(3):
         half = np.array([int(hashlib.sha256(f"cv{cut}{r['doc']}".encode()).hexdigest(), 16) % 2 for r in rows])
         for k in (0, 1):
@@ -71,9 +69,9 @@ def main() -> None:
                 for name, rule in TIE_RULES.items():
                     f1s[name].append(pair_f1(p[score, :, n], hits[score, :, n], truth[score], *rule(table)))
                 if n in severe_ids:
-                    bars = {"choose": choose, "score": score, "pair": lower_on_tie(table)}
+                    pair = lower_on_tie(table)
                     for t in HIGH_TARGETS:
-                        shown, right = severe(p[:, :, n], hits[:, :, n], truth, bars, t)
+                        shown, right = severe(p[:, :, n], hits[:, :, n], truth, choose, score, *pair, t)
                         red[t][0] += shown
                         red[t][1] += right
             for name in TIE_RULES:

@@ -222,7 +222,7 @@ class Detector:
         by_use = self.encoder.ids.index("contract_by_using")
         ai_training = self.encoder.ids.index("ai_training")
         out = []
-        for first, end in zip(parts, parts[1:] + [len(texts)]):
+        for (clause, body), first, end in zip(scored, parts, parts[1:] + [len(texts)]):
             whole, mains = probs[first], probs[first + 1:end]
             if whole is None or any(m is None for m in mains):
                 out.append(None)
@@ -231,7 +231,7 @@ class Detector:
             for main in mains:
                 p = np.maximum(p, main)
                 p[by_use] = whole[by_use]
-            if names_no_data(*scored[len(out)]):
+            if names_no_data(clause, body):
                 p = p.copy()  # the encoder's cache keeps `whole`
                 p[ai_training] = 0.0
             out.append(p)
