@@ -1,9 +1,9 @@
 """Findings from clauses: the encoder decides what a clause shows, the rules say where and how bad.
 
 How the two combine (DEVELOPERS.md has the long form):
-1. The encoder scores every clause for every taxonomy id. Each id has two thresholds, both chosen
-   on the selection set (training/choose_thresholds.py): the model alone shows the category at
-   `thresholds`; at the lower `with_rule` it shows it only where one of the id's built-in rules
+1. The encoder scores every clause for every taxonomy id. Two thresholds, chosen on the selection
+   set (training/choose_thresholds.py; one pair serves every id): the model alone shows a category
+   at `thresholds`; at the lower `with_rule` it shows it only where one of the id's built-in rules
    hits the clause too. Two signals are surer than one: a rule's phrase makes a middling score
    believable (AI training as the tenth purpose of a long list), and a high bar for the model
    alone keeps out clauses that only sound like the topic. A rule never shows a category by
