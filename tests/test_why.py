@@ -10,7 +10,7 @@ Tokens in MUST: a category id (a finding of that category, with the taxonomy's p
 RISK (at least one finding with polarity "risk": the clause is not only green), or HIGH (at least
 one finding of severity high or critical).
 Tokens in MUST_NOT: a category id (no finding of it), CRITICAL (no finding of severity critical),
-or HIGH (no finding of severity high or critical).
+HIGH (no finding of severity high or critical), or ANY (no finding at all).
 
 The server runs the model when server/clausewatch/core/detector/ holds valid files, and the rules
 alone otherwise (CLAUSEWATCH_NO_MODEL=1 forces that); every failure message says which it was.
@@ -34,6 +34,7 @@ PAGES = FIXTURES / "why"
 RISK = "risk"
 CRITICAL = "critical"
 HIGH = "high"
+ANY = "any"
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,16 @@ WHY = [
     # 23. How models are made, with nobody's data named, is no training on the user.
     Why("23-how-models-are-trained-names-no-data", LUMEN, "Lumen Labs trains its models in two stages",
         must_not=("ai_training",)),
+    # 24. "If you do not want your data used for training, do not use X" is training with one way
+    # out, not a promise: a rule's hit on the denial wording must not make it green.
+    Why("24-do-not-use-it-if-you-do-not-want-training", LUMEN, "do not use Preview models",
+        must=("ai_training",), must_not=("commitment_no_ai_training",)),
+    # 25-26. A French paragraph of an English page is not read by an English model and English
+    # rules: it was a content-removal, jurisdiction and liability clause.
+    Why("25-french-paragraph-of-an-english-page", LUMEN, "Le consommateur dispose d'un délai de deux ans",
+        must_not=(ANY,)),
+    Why("26-french-paragraph-of-an-english-page", LUMEN, "Toute période d'indisponibilité du service",
+        must_not=(ANY,)),
     # Mirrors: the fixes above must not turn into "never report".
     Why("m1-we-sell-to-data-brokers", COUPONGO, "We sell your personal information to data brokers",
         must=("data_sale",)),
@@ -232,7 +243,7 @@ def test_the_table_speaks_the_taxonomy():
         for token in w.must:
             assert token in CATEGORIES or token in (RISK, HIGH), (w.id, token)
         for token in w.must_not:
-            assert token in CATEGORIES or token in (CRITICAL, HIGH), (w.id, token)
+            assert token in CATEGORIES or token in (CRITICAL, HIGH, ANY), (w.id, token)
         assert not set(w.must) & set(w.must_not), w.id
 
 
@@ -270,5 +281,7 @@ def test_why(why, analysed):
             assert not any(f["severity"] == "critical" for f in found), f"critical: {context}"
         elif token == HIGH:
             assert not any(f["severity"] in (HIGH, CRITICAL) for f in found), f"high: {context}"
+        elif token == ANY:
+            assert not found, f"read at all: {context}"
         else:
             assert token not in categories, f"wrongly {token}: {context}"

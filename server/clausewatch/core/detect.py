@@ -27,7 +27,9 @@ How the two combine (DEVELOPERS.md has the long form):
    model's word alone; nor is the user's recourse to a change (wording.py). A definition or a
    title line is not read at all, nor is a sentence that names nobody's data read as AI training
    (wording.py): TAXONOMY.md makes none of them a finding.
-5. The user's own rules run on every clause and always report: they are the user's choice.
+5. A clause in another language (a French legal-guarantee paragraph of an English page) shows
+   nothing: the model and the built-in rules read English (language.in_another_language).
+6. The user's own rules run on every clause and always report: they are the user's choice.
 Without a model (CLAUSEWATCH_NO_MODEL=1, or files that fail their hash check) the built-in rules
 run on every clause as they did before the encoder, and the response says so in `warnings`.
 """
@@ -43,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import regex
 
+from .language import in_another_language
 from .match import SEARCH_TIMEOUT, Finding, MatchTimeout, apply_rule
 from .rules import Rule
 from .segment import Clause
@@ -147,7 +150,10 @@ class Detector:
                 # The model's work is done: only the CPU budget of the rules still to run counts
                 # now; a wall-clock stop here would throw away a finished analysis on a busy machine.
                 _check(None, cpu_check)
-                for one, hit in self.shown(p, lambda category: self._hit(category, clause, body, warnings)):
+                shown = self.shown(p, lambda category: self._hit(category, clause, body, warnings))
+                if shown and in_another_language(body):  # judged only where it would show something
+                    continue
+                for one, hit in shown:
                     findings.append(self._finding(clause, body, one, hit))
             read = sum(p is not None for p in probs)
             if read < len(scored):
@@ -157,10 +163,9 @@ class Detector:
         else:
             for clause, body in readable:
                 _check(deadline, check)
-                for rules in self.builtin.values():
-                    f = _first_hit(rules, clause, body, warnings, self.timeout)
-                    if f is not None:
-                        findings.append(f)
+                hits = [_first_hit(rules, clause, body, warnings, self.timeout) for rules in self.builtin.values()]
+                if any(hits) and not in_another_language(body):
+                    findings += [f for f in hits if f is not None]
         if self.encoder is not None:  # past the model's reading, as above: the CPU budget alone
             deadline, check = None, cpu_check
         for clause, body in readable:
@@ -246,19 +251,21 @@ class Detector:
         """The categories the clause shows, each with its rules' hit (`hit_of(category)`, None
         without one): the model alone at `thresholds`, or at `with_rule` with a hit."""
         enc = self.encoder
-        out, margin = {}, {}
+        out = {}
         for n in np.flatnonzero(p >= enc.with_rule):
             category = enc.ids[n]
             hit = hit_of(category) if category in self.builtin else None
             if p[n] < enc.thresholds[n] and hit is None:
                 continue
-            bar, high = (enc.thresholds, enc.high) if hit is None else (enc.with_rule, enc.high_with_rule)
+            high = enc.high if hit is None else enc.high_with_rule
             out[category] = (Shown(category, bool(p[n] >= high[n])), hit)
-            # How far past the bar that applied: the surer of a contrary pair stays.
-            margin[category] = p[n] / max(bar[n], 1e-3)
         for risk, protection in CONTRARY:
             if risk in out and protection in out:
-                del out[risk if margin[risk] < margin[protection] else protection]
+                # The model's surer reading stays. Not how far each is past the bar that applied:
+                # a rule's hit lowers the bar, and "if you do not want your data used for
+                # training, do not use Labs Models" (0.996 training, 0.866 a denial with a rule's
+                # hit) was shown as the green denial.
+                del out[risk if p[enc.ids.index(risk)] < p[enc.ids.index(protection)] else protection]
         for risk, protection in MITIGATED:
             if risk in out and protection in out:
                 out[risk][0].softened = True
