@@ -127,10 +127,6 @@ WHY = [
         must_not=(ANY,)),
     Why("26-french-paragraph-of-an-english-page", LUMEN, "Toute période d'indisponibilité du service",
         must_not=(ANY,)),
-    # 27. A change clause the model is sure of, with nothing that makes it high ("without notice",
-    # "sole discretion"): the change rules start at medium, and so does the model alone.
-    Why("27-check-this-page-for-updates", COPILOT, "We encourage you to check this page for updates",
-        must_not=(HIGH,)),
     # Mirrors: the fixes above must not turn into "never report".
     Why("m1-we-sell-to-data-brokers", COUPONGO, "We sell your personal information to data brokers",
         must=("data_sale",)),

@@ -18,9 +18,7 @@ How the two combine (DEVELOPERS.md has the long form):
 3. On each shown category the built-in rules of that category run: a hit marks the phrase, gives
    the rule's title and explanation, and sets the severity (with its escalations: "for any
    purpose", "without notice"). Without a hit the whole clause is marked with the category's
-   title and explanation, at the severity its rules start from: a category whose rules start
-   lower than its worst and rise on wording ("without notice", "binding arbitration") is not at
-   its worst on the model's word alone.
+   default title, explanation and severity.
 4. Critical and high need the model above the id's `high` bar (`high_with_rule` where a rule
    hit), the lowest at which 90% of what it shows was right on the selection set; or the model
    above its threshold and a rule whose escalation fired ("for any purpose", "without notice").
@@ -114,10 +112,6 @@ class Detector:
         self.user_rules = [r for r in rules if r.user]
         self.rules = rules
         self._base = {r.id: r.severity for r in rules}
-        # Without a rule's hit, a category shows at the severity its rules start from, not its
-        # worst: its rules raise it only on the wording that earns it ("without notice", "binding
-        # arbitration"), and the model alone has read no such wording.
-        self._unworded = {c: min((r.severity for r in rs), key=SEVERITY_RANK.get) for c, rs in self.builtin.items()}
         self._hits: OrderedDict[tuple[str, str], tuple | None] = OrderedDict()
         self._hits_lock = threading.Lock()
 
@@ -283,8 +277,7 @@ class Detector:
         f = None if hit is None else _at(clause, body, *hit)
         escalated = False
         if f is None:
-            f = Finding(id=f"model:{cat.id}@{clause.start}", category=cat.id,
-                        severity=max(cat.severity, self._unworded.get(cat.id, cat.severity), key=SEVERITY_RANK.get),
+            f = Finding(id=f"model:{cat.id}@{clause.start}", category=cat.id, severity=cat.severity,
                         polarity=cat.polarity, title=cat.title, explanation=cat.explanation, quote=body,
                         match=body, rule="model", start=clause.start, end=clause.end,
                         match_start=clause.start, match_end=clause.end)
