@@ -27,6 +27,8 @@ def fire(r, text):
     return None if hit is None else (text[hit[0][0]:hit[0][1]], hit[1])
 
 
+WITHOUT_CONSENT = r"\bwithout\W+(?:your\W+)?consent\b"
+
 CASES = [
     # (why, rule keys, text, expected (highlighted text, severity) or None)
     ("a pattern fires", {}, "We may train models on it.", ("train", "critical")),
@@ -59,6 +61,17 @@ CASES = [
      "We train models.", ("train", "low")),
     ("escalate may lower the severity", {"escalate": [{"pattern": r"\baggregated\b", "severity": "medium"}]},
      "We train on aggregated data.", ("train", "medium")),
+    ("escalate: a 'without' that a not governs does not fire",
+     {"severity": "low", "escalate": [{"pattern": WITHOUT_CONSENT, "severity": "high"}]},
+     "We will not train on it without your consent.", ("train", "low")),
+    ("escalate: 'without' alone fires", {"severity": "low", "escalate": [{"pattern": WITHOUT_CONSENT, "severity": "high"}]},
+     "We train on it without your consent.", ("train", "high")),
+    ("escalate: a full stop ends the not's reach",
+     {"severity": "low", "escalate": [{"pattern": WITHOUT_CONSENT, "severity": "high"}]},
+     "We do not sell it. We train on it without your consent.", ("train", "high")),
+    ("escalate: a later match fires where the first was governed",
+     {"severity": "low", "escalate": [{"pattern": WITHOUT_CONSENT, "severity": "high"}]},
+     "We will never sell it without your consent; we train on it without your consent.", ("train", "high")),
     ("tokenised text: \\W+ spans ' , '", {"patterns": [r"\btrain\W+models\b"]},
      "we train , models", ("train , models", "critical")),
 ]
