@@ -24,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SUMMARY = re.compile(r"^=+ (.*(?:passed|failed|error).*) in [\d.]+s.*=+$", re.M)
+FAILED = re.compile(r"^(?:FAILED|ERROR) \S+", re.M)  # the clones' logs go with their temporary folder
 
 
 def clone(into: Path) -> Path:
@@ -45,7 +46,8 @@ def finish(proc: subprocess.Popen, started: float, log: Path) -> dict:
     rc = proc.wait()
     text = log.read_text(encoding="utf-8", errors="replace")
     said = SUMMARY.findall(text)
-    return {"rc": rc, "minutes": (time.monotonic() - started) / 60, "pytest": said[-1] if said else "(no summary)"}
+    return {"rc": rc, "minutes": (time.monotonic() - started) / 60, "pytest": said[-1] if said else "(no summary)",
+            "failed": FAILED.findall(text)}
 
 
 def main() -> None:
@@ -76,6 +78,10 @@ def main() -> None:
         lines.append(f"| clone {n}: `.ci/run`, beside the other | {r['rc']} | {r['minutes']:.1f} | {r['pytest']} |")
     lines.append(f"| clone 1: `./dev test -m \"not browser and not slow\"`, alone | {fast['rc']} | {fast['minutes']:.1f} |"
                  f" {fast['pytest']} |")
+    failures = [(name, f) for name, r in (("clone 1", side_by_side[0]), ("clone 2", side_by_side[1]),
+                                          ("the fast subset", fast)) for f in r["failed"]]
+    if failures:
+        lines += ["", "What failed:", ""] + [f"- {name}: `{f}`" for name, f in failures]
     lines.append("")
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print(args.out.read_text(encoding="utf-8"))
