@@ -127,6 +127,9 @@ WHY = [
         must_not=(ANY,)),
     Why("26-french-paragraph-of-an-english-page", LUMEN, "Toute période d'indisponibilité du service",
         must_not=(ANY,)),
+    # 27. A squarely stated class-action waiver is high in the plural too ("class actions").
+    Why("27-waive-class-actions-plural", COPILOT, "you also waive your right to take part in class actions",
+        must=("class_action_waiver", HIGH)),
     # Mirrors: the fixes above must not turn into "never report".
     Why("m1-we-sell-to-data-brokers", COUPONGO, "We sell your personal information to data brokers",
         must=("data_sale",)),
