@@ -7,9 +7,9 @@ macro-F1 over ids with at least 5 positives on the choosing half and 3 on the sc
 ways compared: one pair for every id (what ships), and a pair per id with ties broken either way.
 
 It also scores the precision each id's critical/high bars are chosen for (HIGH_PRECISION): the
-bars chosen on one half at each target, above the one pair, the critical/high precision that follows on the other,
-over the ids whose category is critical or high by default (a rule's escalation, the other way
-to red, does not depend on these bars and is left out). A target met on the set it was chosen on
+bars chosen on one half at each target, above the one pair, and the critical/high precision that
+follows on the other, over the ids whose category is critical or high by default (a rule's
+escalation, the other way to red, does not depend on these bars and is left out). A target met on the set it was chosen on
 is met less often on services it was not: this says by how much.
 Everything stays inside the selection set; the sealed set is never read.
 
